@@ -1,0 +1,1 @@
+// cgroup library (see tree.hpp).

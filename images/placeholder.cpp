@@ -1,0 +1,1 @@
+// image store (see store.hpp).

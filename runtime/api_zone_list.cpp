@@ -1,0 +1,55 @@
+// zone.list and zone.verify: what zones exist and in what state.
+#include "runtime/daemon.hpp"
+
+namespace zone {
+
+namespace {
+
+std::string ip_type_short(const config::ZoneConfig& cfg) {
+    std::string t = cfg.get_or("ip-type", "exclusive");
+    return t == "exclusive" ? "excl" : t;
+}
+
+api::json describe(Zone& z, const Paths& paths) {
+    const ZoneStatus& st = z.status;
+    api::json j{{"name", z.name},
+                {"id", st.zone_id},
+                {"state", std::string(to_string(st.state))},
+                {"path", paths.zone_dir(z.name)},
+                {"uuid", z.config.uuid},
+                {"brand", "native"},
+                {"ip_type", ip_type_short(z.config)},
+                {"image", z.config.get_or("image", "")},
+                {"image_version", st.image_version},
+                {"address", st.address},
+                {"last_exit", st.last_exit_text}};
+    return j;
+}
+
+Result<api::json> zone_list(Call& c) {
+    api::json zones = api::json::array();
+    for (auto& z : c.daemon.registry().all()) {
+        auto lk = ZoneLock::acquire(z, std::chrono::seconds(5));
+        if (!lk) continue;  // busy for long: skipped rather than hanging the list
+        if (!(*lk)->exists) continue;
+        zones.push_back(describe(**lk, c.daemon.paths()));
+    }
+    return api::json{{"zones", zones}};
+}
+
+Result<api::json> zone_verify(Call& c) {
+    TRY(lk, lock_zone_param(c));
+    if (auto v = config::verify(lk->config); !v) return std::move(v).error().wrap("zone '" + lk->name + "'");
+    return api::json{{"name", lk->name}, {"ok", true}};
+}
+
+} // namespace
+
+std::vector<Method> zone_list_methods() {
+    return {
+        {"zone.list", Access::Admin, zone_list},
+        {"zone.verify", Access::Admin, zone_verify},
+    };
+}
+
+} // namespace zone

@@ -1,0 +1,153 @@
+#include "fs.hpp"
+
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <random>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace zone::fs {
+
+std::string dirname(const std::string& path) {
+    auto pos = path.find_last_of('/');
+    if (pos == std::string::npos) return ".";
+    if (pos == 0) return "/";
+    return path.substr(0, pos);
+}
+
+std::string basename(const std::string& path) {
+    auto pos = path.find_last_of('/');
+    return pos == std::string::npos ? path : path.substr(pos + 1);
+}
+
+static Result<void> write_all(int fd, const char* p, size_t n, const std::string& what) {
+    while (n > 0) {
+        ssize_t w = ::write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return sys_error("write(" + what + ")");
+        }
+        p += w;
+        n -= static_cast<size_t>(w);
+    }
+    return ok();
+}
+
+Result<void> write_file_atomic(const std::string& path, const std::string& content, mode_t mode) {
+    std::string dir = dirname(path);
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, ".tmp.%016llx", static_cast<unsigned long long>(rng()));
+    std::string tmp = path + suffix;
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+    if (!fd) return sys_error("open(" + tmp + ")");
+    ScopeExit unlink_tmp([&] { ::unlink(tmp.c_str()); });
+    TRY_VOID(write_all(fd.get(), content.data(), content.size(), tmp));
+    if (::fsync(fd.get()) < 0) return sys_error("fsync(" + tmp + ")");
+    fd.reset();
+    if (::rename(tmp.c_str(), path.c_str()) < 0) return sys_error("rename(" + tmp + ", " + path + ")");
+    unlink_tmp.dismiss();
+    UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dfd) return sys_error("open(" + dir + ")");
+    if (::fsync(dfd.get()) < 0) return sys_error("fsync(" + dir + ")");
+    return ok();
+}
+
+Result<std::string> read_file(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return sys_error("open(" + path + ")");
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return sys_error("read(" + path + ")");
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
+
+bool exists(const std::string& path) {
+    struct stat st;
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+Result<void> mkdir_p(const std::string& path, mode_t mode) {
+    if (path.empty()) return make_error("EINVAL", "mkdir_p: empty path");
+    std::string cur;
+    size_t i = 0;
+    while (i <= path.size()) {
+        size_t next = path.find('/', i);
+        if (next == std::string::npos) next = path.size();
+        cur = path.substr(0, next);
+        if (!cur.empty() && ::mkdir(cur.c_str(), mode) < 0 && errno != EEXIST)
+            return sys_error("mkdir(" + cur + ")");
+        i = next + 1;
+    }
+    struct stat st;
+    if (::stat(path.c_str(), &st) < 0) return sys_error("stat(" + path + ")");
+    if (!S_ISDIR(st.st_mode)) return sys_error(ENOTDIR, "mkdir(" + path + ")");
+    return ok();
+}
+
+Result<UniqueFd> open_dir(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return sys_error("open(" + path + ")");
+    return fd;
+}
+
+// Removes everything below dirfd; `dev` is the device of the top directory so
+// that a mount point below it is never descended into.
+static Result<void> remove_children(int dirfd, dev_t dev, const std::string& where) {
+    int dup = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) return sys_error("dup(" + where + ")");
+    DIR* d = ::fdopendir(dup);
+    if (!d) {
+        ::close(dup);
+        return sys_error("fdopendir(" + where + ")");
+    }
+    ScopeExit close_dir([&] { ::closedir(d); });
+    while (dirent* e = ::readdir(d)) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        std::string sub = where + "/" + e->d_name;
+        struct stat st;
+        if (::fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno == ENOENT) continue;
+            return sys_error("stat(" + sub + ")");
+        }
+        if (S_ISDIR(st.st_mode)) {
+            if (st.st_dev != dev) return sys_error(EBUSY, "remove(" + sub + "): a mount point");
+            UniqueFd child(::openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!child) return sys_error("open(" + sub + ")");
+            TRY_VOID(remove_children(child.get(), dev, sub));
+            if (::unlinkat(dirfd, e->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return sys_error("rmdir(" + sub + ")");
+        } else if (::unlinkat(dirfd, e->d_name, 0) < 0 && errno != ENOENT) {
+            return sys_error("unlink(" + sub + ")");
+        }
+    }
+    return ok();
+}
+
+Result<void> remove_tree(const std::string& path) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) < 0) {
+        if (errno == ENOENT) return ok();
+        return sys_error("stat(" + path + ")");
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (::unlink(path.c_str()) < 0 && errno != ENOENT) return sys_error("unlink(" + path + ")");
+        return ok();
+    }
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return sys_error("open(" + path + ")");
+    TRY_VOID(remove_children(fd.get(), st.st_dev, path));
+    if (::rmdir(path.c_str()) < 0 && errno != ENOENT) return sys_error("rmdir(" + path + ")");
+    return ok();
+}
+
+} // namespace zone::fs

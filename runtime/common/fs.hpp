@@ -1,0 +1,33 @@
+// File helpers shared by the daemon and the tools.
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+
+#include "error.hpp"
+#include "fd.hpp"
+
+namespace zone::fs {
+
+// Writes `content` to `path` atomically: a temp file in the same directory,
+// fsync, rename over `path`, fsync of the directory. Readers see the old or
+// the new file, never a torn one, even across a crash (kill -9 or power).
+Result<void> write_file_atomic(const std::string& path, const std::string& content,
+                               mode_t mode = 0644);
+
+Result<std::string> read_file(const std::string& path);
+// Like read_file, but a missing file yields an empty optional-like flag.
+bool exists(const std::string& path);
+
+// mkdir -p with `mode` for the directories it creates.
+Result<void> mkdir_p(const std::string& path, mode_t mode = 0755);
+
+// rm -rf that never follows a symlink and never crosses into another mount.
+Result<void> remove_tree(const std::string& path);
+
+Result<UniqueFd> open_dir(const std::string& path);
+
+std::string dirname(const std::string& path);
+std::string basename(const std::string& path);
+
+} // namespace zone::fs

@@ -1,0 +1,84 @@
+// The daemon's shared state and the method table the server dispatches on.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/api/protocol.hpp"
+#include "runtime/api/socket.hpp"
+#include "runtime/common/fd.hpp"
+#include "runtime/daemon_config.hpp"
+#include "runtime/paths.hpp"
+#include "runtime/registry.hpp"
+#include "runtime/store.hpp"
+
+namespace zone {
+
+class Connection;
+class Daemon;
+
+// One request being served.
+struct Call {
+    Daemon& daemon;
+    Connection& conn;
+    const api::PeerCred& peer;
+    api::json id;
+    api::json params;
+    std::vector<UniqueFd> fds;        // fds the client sent with the request
+    std::vector<UniqueFd> reply_fds;  // fds to send back with the result
+
+    void progress(const api::json& p);  // a {"id":..,"progress":..} line
+};
+
+using Handler = std::function<Result<api::json>(Call&)>;
+
+enum class Access {
+    Anyone,  // harmless (daemon.info, ping)
+    Admin,   // root or a member of the admin group
+};
+
+struct Method {
+    std::string name;
+    Access access;
+    Handler fn;
+};
+
+class Daemon {
+  public:
+    Daemon(Paths paths, DaemonConfig cfg, std::string config_file);
+
+    // Creates the layout and loads every zone from disk.
+    Result<void> load();
+
+    const Paths& paths() const { return store_.paths(); }
+    Store& store() { return store_; }
+    Registry& registry() { return registry_; }
+    DaemonConfig config() const;
+    Result<void> reload_config();  // SIGHUP
+
+    void add_methods(std::vector<Method> methods);
+    const Method* find_method(std::string_view name) const;
+    bool authorized(const api::PeerCred& peer, Access access) const;
+
+  private:
+    Store store_;
+    Registry registry_;
+    mutable std::mutex cfg_mu_;
+    DaemonConfig cfg_;
+    std::string config_file_;
+    std::vector<Method> methods_;
+};
+
+// Method groups, one file each.
+std::vector<Method> daemon_methods();       // api_daemon.cpp
+std::vector<Method> zone_config_methods();  // api_zone_config.cpp
+std::vector<Method> zone_list_methods();    // api_zone_list.cpp
+
+// Shorthand for handlers: the zone named by params.name, locked.
+Result<ZoneLock> lock_zone_param(Call& c, bool must_exist = true);
+
+} // namespace zone

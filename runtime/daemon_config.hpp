@@ -1,0 +1,24 @@
+// zoned's own configuration file (--config FILE), re-read on SIGHUP.
+// Format: "key = value" lines, '#' comments. Unknown keys are errors, so a
+// typo is never silently ignored.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "runtime/common/error.hpp"
+#include "runtime/common/log.hpp"
+
+namespace zone {
+
+struct DaemonConfig {
+    std::string admin_group;        // members may do everything (besides root)
+    log::Level log_level = log::Level::Info;
+    std::string cgroup_parent;      // zones' cgroups go below this (relative to the cgroup2 mount)
+    int shutdown_timeout = 30;      // default seconds for `zoneadm shutdown`
+};
+
+Result<DaemonConfig> parse_daemon_config(std::string_view text, const std::string& origin);
+Result<DaemonConfig> load_daemon_config(const std::string& path);
+
+} // namespace zone

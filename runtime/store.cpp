@@ -1,0 +1,117 @@
+#include "store.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "runtime/api/protocol.hpp"
+#include "runtime/common/fs.hpp"
+
+namespace zone {
+
+using nlohmann::json;
+
+json to_json(const ZoneStatus& s) {
+    return json{{"state", std::string(to_string(s.state))},
+                {"zone_id", s.zone_id},
+                {"monitor_pid", s.monitor_pid},
+                {"monitor_start", s.monitor_start},
+                {"init_pid", s.init_pid},
+                {"init_start", s.init_start},
+                {"cgroup", s.cgroup},
+                {"image_version", s.image_version},
+                {"booted_config", s.booted_config},
+                {"last_exit", s.last_exit},
+                {"last_exit_text", s.last_exit_text},
+                {"address", s.address}};
+}
+
+Result<ZoneStatus> status_from_json(const json& j) {
+    if (!j.is_object()) return make_error("EINVAL", "state.json is not an object");
+    ZoneStatus s;
+    auto st = parse_zone_state(j.value("state", std::string("configured")));
+    if (!st) return make_error("EINVAL", "state.json: unknown state");
+    s.state = *st;
+    try {
+        s.zone_id = j.value("zone_id", -1);
+        s.monitor_pid = j.value("monitor_pid", 0);
+        s.monitor_start = j.value("monitor_start", 0ULL);
+        s.init_pid = j.value("init_pid", 0);
+        s.init_start = j.value("init_start", 0ULL);
+        s.cgroup = j.value("cgroup", std::string());
+        s.image_version = j.value("image_version", 0U);
+        s.booted_config = j.value("booted_config", std::string());
+        s.last_exit = j.value("last_exit", -1);
+        s.last_exit_text = j.value("last_exit_text", std::string());
+        s.address = j.value("address", std::string());
+    } catch (const json::exception& e) {
+        return make_error("EINVAL", std::string("state.json: ") + e.what());
+    }
+    return s;
+}
+
+Result<void> Store::init() const {
+    for (const auto& d : {paths_.root, paths_.zones_dir(), paths_.images_dir(), paths_.logs_dir()})
+        TRY_VOID(fs::mkdir_p(d, 0700));
+    return ok();
+}
+
+Result<std::vector<std::string>> Store::list_zones() const {
+    std::vector<std::string> out;
+    DIR* d = ::opendir(paths_.zones_dir().c_str());
+    if (!d) return sys_error("opendir(" + paths_.zones_dir() + ")");
+    while (dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n == "." || n == ".." || !config::check_zone_name(n)) continue;
+        if (fs::exists(paths_.config_path(n))) out.push_back(n);
+    }
+    ::closedir(d);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+Result<config::ZoneConfig> Store::load_config(const std::string& name) const {
+    auto text = fs::read_file(paths_.config_path(name));
+    if (!text) {
+        if (text.error().err == ENOENT)
+            return make_error(api::code::kNotFound, "zone '" + name + "' is not configured");
+        return std::move(text).error();
+    }
+    json j = json::parse(*text, nullptr, false);
+    if (j.is_discarded())
+        return make_error("EINVAL", paths_.config_path(name) + " is not valid JSON");
+    auto cfg = config::from_json(j);
+    if (!cfg) return std::move(cfg).error().wrap(paths_.config_path(name));
+    if (cfg->name != name)
+        return make_error("EINVAL", paths_.config_path(name) + " names zone '" + cfg->name + "'");
+    return cfg;
+}
+
+Result<void> Store::save_config(const config::ZoneConfig& cfg) const {
+    TRY_VOID(fs::mkdir_p(paths_.zone_dir(cfg.name), 0700));
+    return fs::write_file_atomic(paths_.config_path(cfg.name), config::to_json(cfg).dump(2) + "\n",
+                                 0600);
+}
+
+Result<ZoneStatus> Store::load_status(const std::string& name) const {
+    auto text = fs::read_file(paths_.status_path(name));
+    if (!text) {
+        if (text.error().err == ENOENT) return ZoneStatus{};
+        return std::move(text).error();
+    }
+    json j = json::parse(*text, nullptr, false);
+    if (j.is_discarded()) return make_error("EINVAL", paths_.status_path(name) + " is not valid JSON");
+    return status_from_json(j);
+}
+
+Result<void> Store::save_status(const std::string& name, const ZoneStatus& st) const {
+    return fs::write_file_atomic(paths_.status_path(name), to_json(st).dump(2) + "\n", 0600);
+}
+
+Result<void> Store::remove_zone(const std::string& name) const {
+    // Config first: once it is gone the zone no longer exists, whatever is left.
+    if (::unlink(paths_.config_path(name).c_str()) < 0 && errno != ENOENT)
+        return sys_error("unlink(" + paths_.config_path(name) + ")");
+    return fs::remove_tree(paths_.zone_dir(name));
+}
+
+} // namespace zone
