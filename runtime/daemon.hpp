@@ -77,6 +77,7 @@ class Daemon {
 std::vector<Method> daemon_methods();       // api_daemon.cpp
 std::vector<Method> zone_config_methods();  // api_zone_config.cpp
 std::vector<Method> zone_list_methods();    // api_zone_list.cpp
+std::vector<Method> image_methods();        // api_image.cpp
 
 // Shorthand for handlers: the zone named by params.name, locked.
 Result<ZoneLock> lock_zone_param(Call& c, bool must_exist = true);

@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
     daemon.add_methods(daemon_methods());
     daemon.add_methods(zone_config_methods());
     daemon.add_methods(zone_list_methods());
+    daemon.add_methods(image_methods());
 
     if (auto r = fs::mkdir_p(paths.run_dir, 0755); !r) {
         ZLOG_ERROR("%s", r.error().message().c_str());

@@ -1,1 +1,0 @@
-// image store (see store.hpp).
