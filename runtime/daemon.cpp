@@ -62,12 +62,12 @@ const Method* Daemon::find_method(std::string_view name) const {
 
 bool Daemon::authorized(const api::PeerCred& peer, Access access) const {
     if (access == Access::Anyone || peer.uid == 0) return true;
-    std::string group = config().admin_group;
-    if (group.empty()) return false;
-    group g{};
-    group* res = nullptr;
+    std::string admin = config().admin_group;
+    if (admin.empty()) return false;
+    struct group g {};
+    struct group* res = nullptr;
     char buf[4096];
-    if (getgrnam_r(group.c_str(), &g, buf, sizeof buf, &res) != 0 || !res) return false;
+    if (getgrnam_r(admin.c_str(), &g, buf, sizeof buf, &res) != 0 || !res) return false;
     if (peer.gid == res->gr_gid) return true;
     for (gid_t gid : peer.groups)
         if (gid == res->gr_gid) return true;

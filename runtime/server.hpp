@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/api/framing.hpp"
+#include "runtime/common/error.hpp"
 #include "runtime/common/fd.hpp"
 
 namespace zone {

@@ -1,5 +1,6 @@
 #include "store.hpp"
 
+#include <algorithm>
 #include <dirent.h>
 #include <sys/stat.h>
 

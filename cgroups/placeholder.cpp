@@ -1,1 +1,0 @@
-// cgroup library (see tree.hpp).
