@@ -136,7 +136,7 @@ Result<void> Server::run(UniqueFd listener) {
         std::unique_lock g(mu_);
         if (threads_ >= kMaxConnections) {
             g.unlock();
-            api::write_all(c.get(), api::encode_error(nullptr, make_error(api::code::kBusy,
+            (void)api::write_all(c.get(), api::encode_error(nullptr, make_error(api::code::kBusy,
                                                                            "too many clients")));
             continue;
         }
