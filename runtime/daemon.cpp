@@ -1,6 +1,15 @@
 #include "daemon.hpp"
 
+#include <fcntl.h>
 #include <grp.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroups/tree.hpp"
+#include "runtime/common/fs.hpp"
+#include "runtime/zone_ops.hpp"
 
 #include "runtime/common/log.hpp"
 #include "runtime/server.hpp"
@@ -8,7 +17,7 @@
 namespace zone {
 
 Daemon::Daemon(Paths paths, DaemonConfig cfg, std::string config_file)
-    : store_(std::move(paths)), cfg_(std::move(cfg)), config_file_(std::move(config_file)) {}
+    : store_(std::move(paths)), images_(store_.paths().images_dir()), cfg_(std::move(cfg)), config_file_(std::move(config_file)) {}
 
 Result<void> Daemon::load() {
     TRY_VOID(store_.init());
@@ -27,13 +36,97 @@ Result<void> Daemon::load() {
             continue;
         }
         auto z = registry_.get_or_create(n);
-        TRY(lk, ZoneLock::acquire(z));
-        lk->exists = true;
-        lk->config = std::move(cfg).value();
-        lk->status = std::move(st).value();
+        {
+            TRY(lk, ZoneLock::acquire(z));
+            lk->exists = true;
+            lk->config = std::move(cfg).value();
+            lk->status = std::move(st).value();
+        }
+        ZoneState s = z->status.state;
+        if (s == ZoneState::Running || s == ZoneState::ShuttingDown || s == ZoneState::Ready ||
+            s == ZoneState::Down)
+            readopt_zone(*this, z);
     }
     ZLOG_INFO("loaded %zu zone(s) from %s", names.size(), store_.paths().zones_dir().c_str());
     return ok();
+}
+
+namespace {
+
+// Where zoned's helper binaries are: next to zoned (a build tree), else the
+// libexec directory it was installed with.
+std::string find_helper(const std::string& name) {
+    char self[4096];
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = 0;
+        std::string p = fs::dirname(self) + "/" + name;
+        if (::access(p.c_str(), X_OK) == 0) return p;
+    }
+    return std::string(ZONE_LIBEXEC_DIR) + "/" + name;
+}
+
+// A sealed in-memory copy of the built-in init: zones exec it from there, so
+// no path to a host binary exists inside a zone and nothing can modify it.
+Result<UniqueFd> seal_init(const std::string& path) {
+    UniqueFd src(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!src) return sys_error("open(" + path + ")");
+    struct stat st{};
+    if (::fstat(src.get(), &st) < 0) return sys_error("stat(" + path + ")");
+    UniqueFd mfd(::memfd_create("zone-init", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    if (!mfd) return sys_error("memfd_create(zone-init)");
+    off_t off = 0;
+    while (off < st.st_size) {
+        ssize_t w = ::sendfile(mfd.get(), src.get(), &off, static_cast<size_t>(st.st_size - off));
+        if (w <= 0) return sys_error("copy(" + path + " to memfd)");
+    }
+    ::fchmod(mfd.get(), 0555);
+    if (::fcntl(mfd.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+        return sys_error("seal(zone-init memfd)");
+    return mfd;
+}
+
+} // namespace
+
+Result<void> Daemon::prepare_host() {
+    const Paths& p = paths();
+    // Overlay mount options are comma/colon separated: paths holding those
+    // characters cannot be passed safely.
+    if (p.root.find_first_of(",:\\") != std::string::npos)
+        return make_error("EINVAL", "state root '" + p.root + "' must not contain ',', ':' or '\\'");
+    TRY(mount, cg::find_cgroup2_mount());
+    host_.cgroup2_mount = mount;
+    std::string parent = config().cgroup_parent.empty() ? cg::kDefaultParent : config().cgroup_parent;
+    while (!parent.empty() && parent.front() == '/') parent.erase(0, 1);
+    host_.cgroup_parent = mount + "/" + parent;
+    TRY_VOID(fs::mkdir_p(host_.cgroup_parent, 0755));
+    host_.monitor_bin = find_helper("zone-monitor");
+    if (::access(host_.monitor_bin.c_str(), X_OK) < 0)
+        return sys_error("access(" + host_.monitor_bin + ")");
+    TRY(init, seal_init(find_helper("zone-init")));
+    host_.init_memfd = std::move(init);
+    host_.host_pidns = UniqueFd(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+    if (!host_.host_pidns) return sys_error("open(/proc/self/ns/pid)");
+    ZLOG_INFO("cgroup2 at %s, zones below %s", mount.c_str(), host_.cgroup_parent.c_str());
+    return ok();
+}
+
+int Daemon::allocate_zone_id() {
+    std::lock_guard g(ids_mu_);
+    int id = 1;
+    while (ids_.count(id)) ++id;
+    ids_.insert(id);
+    return id;
+}
+
+void Daemon::claim_zone_id(int id) {
+    std::lock_guard g(ids_mu_);
+    ids_.insert(id);
+}
+
+void Daemon::release_zone_id(int id) {
+    std::lock_guard g(ids_mu_);
+    ids_.erase(id);
 }
 
 DaemonConfig Daemon::config() const {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "runtime/paths.hpp"
 #include "runtime/registry.hpp"
 #include "runtime/store.hpp"
+#include "images/store.hpp"
 
 namespace zone {
 
@@ -47,6 +49,15 @@ struct Method {
     Handler fn;
 };
 
+// Facts about the host and helpers, found once at start-up.
+struct HostRuntime {
+    std::string cgroup2_mount;   // /sys/fs/cgroup or /sys/fs/cgroup/unified
+    std::string cgroup_parent;   // absolute: <mount>/<parent>
+    std::string monitor_bin;     // zone-monitor
+    UniqueFd init_memfd;         // sealed copy of zone-init
+    UniqueFd host_pidns;         // zoned's own PID namespace (to return to after zlogin)
+};
+
 class Daemon {
   public:
     Daemon(Paths paths, DaemonConfig cfg, std::string config_file);
@@ -56,6 +67,14 @@ class Daemon {
 
     const Paths& paths() const { return store_.paths(); }
     Store& store() { return store_; }
+    images::Store& images() { return images_; }
+    HostRuntime& host() { return host_; }
+    // Finds the cgroup2 mount, the helpers, and seals the built-in init.
+    Result<void> prepare_host();
+    // Smallest zone id not used by a running zone.
+    int allocate_zone_id();
+    void claim_zone_id(int id);
+    void release_zone_id(int id);
     Registry& registry() { return registry_; }
     DaemonConfig config() const;
     Result<void> reload_config();  // SIGHUP
@@ -66,11 +85,15 @@ class Daemon {
 
   private:
     Store store_;
+    images::Store images_;
     Registry registry_;
+    HostRuntime host_;
     mutable std::mutex cfg_mu_;
     DaemonConfig cfg_;
     std::string config_file_;
     std::vector<Method> methods_;
+    std::mutex ids_mu_;
+    std::set<int> ids_;
 };
 
 // Method groups, one file each.
@@ -78,6 +101,8 @@ std::vector<Method> daemon_methods();       // api_daemon.cpp
 std::vector<Method> zone_config_methods();  // api_zone_config.cpp
 std::vector<Method> zone_list_methods();    // api_zone_list.cpp
 std::vector<Method> image_methods();        // api_image.cpp
+std::vector<Method> zone_run_methods();     // api_zone_run.cpp
+std::vector<Method> zone_login_methods();   // api_zone_login.cpp
 
 // Shorthand for handlers: the zone named by params.name, locked.
 Result<ZoneLock> lock_zone_param(Call& c, bool must_exist = true);

@@ -9,10 +9,18 @@
 #include <string>
 #include <vector>
 
+#include "runtime/common/fd.hpp"
 #include "runtime/config/zone_config.hpp"
 #include "runtime/store.hpp"
 
 namespace zone {
+
+// Handles on a running zone's processes, held while zoned knows it runs.
+struct LiveZone {
+    UniqueFd monitor_pidfd;
+    UniqueFd init_pidfd;
+    bool monitor_is_child = false;  // started by this zoned: it must reap it
+};
 
 struct Zone {
     explicit Zone(std::string n) : name(std::move(n)) {}
@@ -22,6 +30,7 @@ struct Zone {
     bool exists = false;         // false until the first commit, and after delete
     config::ZoneConfig config;   // the committed configuration
     ZoneStatus status;           // persisted run state
+    std::shared_ptr<LiveZone> live;  // set while running
 };
 
 // Holds a zone's lock; acquired with a bounded wait so a stuck command shows

@@ -67,8 +67,14 @@ int main(int argc, char** argv) {
     daemon.add_methods(zone_config_methods());
     daemon.add_methods(zone_list_methods());
     daemon.add_methods(image_methods());
+    daemon.add_methods(zone_run_methods());
+    daemon.add_methods(zone_login_methods());
 
     if (auto r = fs::mkdir_p(paths.run_dir, 0755); !r) {
+        ZLOG_ERROR("%s", r.error().message().c_str());
+        return 1;
+    }
+    if (auto r = daemon.prepare_host(); !r) {
         ZLOG_ERROR("%s", r.error().message().c_str());
         return 1;
     }

@@ -50,8 +50,10 @@ std::string encode_error(const json& id, const Error& e) {
     return line_of(json{{"id", id}, {"error", {{"code", c}, {"message", e.message()}}}});
 }
 
-std::string encode_progress(const json& id, const json& progress) {
-    return line_of(json{{"id", id}, {"progress", progress}});
+std::string encode_progress(const json& id, const json& progress, int nfds) {
+    json j{{"id", id}, {"progress", progress}};
+    if (nfds) j["nfds"] = nfds;
+    return line_of(j);
 }
 
 Result<std::string> param_string(const json& params, const char* key) {

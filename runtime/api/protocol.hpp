@@ -50,7 +50,7 @@ std::string encode_request(const json& id, const std::string& method, const json
                            int nfds = 0);
 std::string encode_result(const json& id, const json& result, int nfds = 0);
 std::string encode_error(const json& id, const Error& e);
-std::string encode_progress(const json& id, const json& progress);
+std::string encode_progress(const json& id, const json& progress, int nfds = 0);
 
 // Typed access to params with errors that name the parameter.
 Result<std::string> param_string(const json& params, const char* key);

@@ -133,6 +133,79 @@ static Result<void> remove_children(int dirfd, dev_t dev, const std::string& whe
     return ok();
 }
 
+static Result<void> copy_entry(int sdir, int ddir, const char* name, const struct stat& st,
+                               const std::string& where);
+
+static Result<void> copy_dir_contents(int sfd, int dfd, const std::string& where) {
+    int dup = ::fcntl(sfd, F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) return sys_error("dup(" + where + ")");
+    DIR* d = ::fdopendir(dup);
+    if (!d) {
+        ::close(dup);
+        return sys_error("fdopendir(" + where + ")");
+    }
+    ScopeExit close_dir([&] { ::closedir(d); });
+    while (dirent* e = ::readdir(d)) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        struct stat st;
+        if (::fstatat(sfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            return sys_error("stat(" + where + "/" + e->d_name + ")");
+        TRY_VOID(copy_entry(sfd, dfd, e->d_name, st, where + "/" + e->d_name));
+    }
+    return ok();
+}
+
+static Result<void> copy_entry(int sdir, int ddir, const char* name, const struct stat& st,
+                               const std::string& where) {
+    if (S_ISDIR(st.st_mode)) {
+        if (::mkdirat(ddir, name, 0700) < 0) return sys_error("mkdir(" + where + ")");
+        UniqueFd s(::openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        UniqueFd d(::openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!s || !d) return sys_error("open(" + where + ")");
+        TRY_VOID(copy_dir_contents(s.get(), d.get(), where));
+    } else if (S_ISREG(st.st_mode)) {
+        UniqueFd s(::openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        UniqueFd d(::openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!s || !d) return sys_error("open(" + where + ")");
+        off_t left = st.st_size;
+        while (left > 0) {
+            ssize_t n = ::copy_file_range(s.get(), nullptr, d.get(), nullptr, static_cast<size_t>(left), 0);
+            if (n < 0) return sys_error("copy_file_range(" + where + ")");
+            if (n == 0) break;
+            left -= n;
+        }
+    } else if (S_ISLNK(st.st_mode)) {
+        std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+        ssize_t n = ::readlinkat(sdir, name, target.data(), target.size());
+        if (n < 0) return sys_error("readlink(" + where + ")");
+        target.resize(static_cast<size_t>(n));
+        if (::symlinkat(target.c_str(), ddir, name) < 0) return sys_error("symlink(" + where + ")");
+    } else {
+        if (::mknodat(ddir, name, st.st_mode, st.st_rdev) < 0) return sys_error("mknod(" + where + ")");
+    }
+    if (::fchownat(ddir, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return sys_error("chown(" + where + ")");
+    if (!S_ISLNK(st.st_mode) && ::fchmodat(ddir, name, st.st_mode & 07777, 0) < 0)
+        return sys_error("chmod(" + where + ")");
+    timespec times[2] = {st.st_atim, st.st_mtim};
+    ::utimensat(ddir, name, times, AT_SYMLINK_NOFOLLOW);
+    return ok();
+}
+
+Result<void> copy_tree(const std::string& src, const std::string& dst) {
+    UniqueFd s(::open(src.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!s) return sys_error("open(" + src + ")");
+    struct stat st;
+    if (::fstat(s.get(), &st) < 0) return sys_error("stat(" + src + ")");
+    if (::mkdir(dst.c_str(), 0700) < 0) return sys_error("mkdir(" + dst + ")");
+    UniqueFd d(::open(dst.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!d) return sys_error("open(" + dst + ")");
+    TRY_VOID(copy_dir_contents(s.get(), d.get(), dst));
+    if (::fchown(d.get(), st.st_uid, st.st_gid) < 0 || ::fchmod(d.get(), st.st_mode & 07777) < 0)
+        return sys_error("chown/chmod(" + dst + ")");
+    return ok();
+}
+
 Result<void> remove_tree(const std::string& path) {
     struct stat st;
     if (::lstat(path.c_str(), &st) < 0) {

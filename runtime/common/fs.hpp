@@ -27,6 +27,10 @@ Result<void> remove_tree(const std::string& path);
 
 Result<UniqueFd> open_dir(const std::string& path);
 
+// cp -a: copies a tree keeping modes, owners, times, symlinks and device
+// nodes; never follows a symlink in `src`. `dst` must not exist.
+Result<void> copy_tree(const std::string& src, const std::string& dst);
+
 std::string dirname(const std::string& path);
 std::string basename(const std::string& path);
 

@@ -1,0 +1,50 @@
+#include "boot_spec.hpp"
+
+namespace zone {
+
+using nlohmann::json;
+
+json to_json(const BootSpec& s) {
+    json fs = json::array();
+    for (const auto& f : s.fs)
+        fs.push_back({{"dir", f.dir}, {"special", f.special}, {"type", f.type},
+                      {"readonly", f.readonly}, {"data", f.data}, {"flags", f.flags}});
+    return json{{"name", s.name},       {"hostname", s.hostname}, {"root_type", s.root_type},
+                {"lower", s.lower},     {"upper", s.upper},       {"work", s.work},
+                {"copy_root", s.copy_root}, {"mountpoint", s.mountpoint}, {"init", s.init},
+                {"cgroup", s.cgroup},   {"console_log", s.console_log}, {"run_dir", s.run_dir},
+                {"fs", fs}};
+}
+
+Result<BootSpec> boot_spec_from_json(const json& j) {
+    try {
+        BootSpec s;
+        s.name = j.at("name").get<std::string>();
+        s.hostname = j.at("hostname").get<std::string>();
+        s.root_type = j.at("root_type").get<std::string>();
+        s.lower = j.at("lower").get<std::string>();
+        s.upper = j.at("upper").get<std::string>();
+        s.work = j.at("work").get<std::string>();
+        s.copy_root = j.at("copy_root").get<std::string>();
+        s.mountpoint = j.at("mountpoint").get<std::string>();
+        s.init = j.at("init").get<std::string>();
+        s.cgroup = j.at("cgroup").get<std::string>();
+        s.console_log = j.at("console_log").get<std::string>();
+        s.run_dir = j.at("run_dir").get<std::string>();
+        for (const auto& f : j.at("fs")) {
+            FsSpec fs;
+            fs.dir = f.at("dir").get<std::string>();
+            fs.special = f.at("special").get<std::string>();
+            fs.type = f.at("type").get<std::string>();
+            fs.readonly = f.at("readonly").get<bool>();
+            fs.data = f.at("data").get<std::string>();
+            fs.flags = f.at("flags").get<unsigned long>();
+            s.fs.push_back(std::move(fs));
+        }
+        return s;
+    } catch (const json::exception& e) {
+        return make_error("EINVAL", std::string("boot spec: ") + e.what());
+    }
+}
+
+} // namespace zone

@@ -1,0 +1,40 @@
+// What zoned tells a zone's monitor to build: everything the start sequence
+// needs, resolved and checked in the daemon. Serialized as one JSON line.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "runtime/common/error.hpp"
+
+namespace zone {
+
+struct FsSpec {
+    std::string dir;      // in the zone
+    std::string special;  // host path (lofs) or a word (tmpfs)
+    std::string type;     // lofs | tmpfs
+    bool readonly = false;
+    std::string data;     // tmpfs options ("size=..,mode=..")
+    unsigned long flags = 0;  // MS_NOSUID, MS_NODEV, MS_NOEXEC
+};
+
+struct BootSpec {
+    std::string name;
+    std::string hostname;
+    std::string root_type = "overlay";  // overlay | copy
+    std::string lower;      // image rootfs (overlay)
+    std::string upper, work;  // the zone's own changes (overlay)
+    std::string copy_root;  // the zone's full copy (copy)
+    std::string mountpoint; // where the root is assembled (<zone>/root)
+    std::string init = "builtin";  // builtin | a path in the zone
+    std::string cgroup;     // the zone's cgroup directory
+    std::string console_log;
+    std::string run_dir;    // monitor socket and exit file
+    std::vector<FsSpec> fs;
+};
+
+nlohmann::json to_json(const BootSpec& s);
+Result<BootSpec> boot_spec_from_json(const nlohmann::json& j);
+
+} // namespace zone

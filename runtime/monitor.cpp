@@ -1,0 +1,276 @@
+#include "monitor.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <string>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+#include "cgroups/tree.hpp"
+#include "runtime/api/framing.hpp"
+#include "runtime/api/socket.hpp"
+#include "runtime/boot_spec.hpp"
+#include "runtime/child_plan.hpp"
+#include "runtime/common/fs.hpp"
+#include "runtime/common/log.hpp"
+#include "runtime/proc.hpp"
+
+namespace zone::monitor {
+
+namespace {
+
+using nlohmann::json;
+
+Result<BootSpec> read_spec() {
+    api::LineBuffer buf;
+    std::string line;
+    char chunk[8192];
+    while (buf.next(line) != api::LineBuffer::Status::Line) {
+        ssize_t n = ::read(kControlFd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return sys_error(n < 0 ? errno : EPIPE, "read(boot spec from zoned)");
+        buf.feed(std::string_view(chunk, static_cast<size_t>(n)));
+    }
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded()) return make_error("EINVAL", "boot spec is not JSON");
+    return boot_spec_from_json(j);
+}
+
+void answer(const json& j) { (void)api::write_all(kControlFd, j.dump() + "\n"); }
+
+struct Console {
+    UniqueFd master, slave;
+    std::string slave_path;
+};
+
+Result<Console> open_console() {
+    Console c;
+    c.master = UniqueFd(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!c.master) return sys_error("posix_openpt");
+    if (::grantpt(c.master.get()) < 0 || ::unlockpt(c.master.get()) < 0)
+        return sys_error("unlockpt(console)");
+    char name[64];
+    if (::ptsname_r(c.master.get(), name, sizeof name) != 0) return sys_error("ptsname(console)");
+    c.slave_path = name;
+    // The monitor keeps a slave open so the master never reports a hang-up
+    // when the zone closes its console, and output is never lost.
+    c.slave = UniqueFd(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!c.slave) return sys_error(std::string("open(") + name + ")");
+    ::fcntl(c.master.get(), F_SETFL, O_NONBLOCK);
+    return c;
+}
+
+// The bounded console log: rotates to <log>.0 once it passes kConsoleLogMax.
+class ConsoleLog {
+  public:
+    explicit ConsoleLog(std::string path) : path_(std::move(path)) { reopen(); }
+    void write(const char* p, size_t n) {
+        if (!fd_) return;
+        if (size_ + static_cast<long>(n) > kConsoleLogMax) {
+            ::rename(path_.c_str(), (path_ + ".0").c_str());
+            reopen();
+        }
+        if (::write(fd_.get(), p, n) > 0) size_ += static_cast<long>(n);
+    }
+
+  private:
+    void reopen() {
+        fd_ = UniqueFd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+        struct stat st{};
+        size_ = fd_ && ::fstat(fd_.get(), &st) == 0 ? st.st_size : 0;
+    }
+    std::string path_;
+    UniqueFd fd_;
+    long size_ = 0;
+};
+
+struct Started {
+    pid_t pid;
+    UniqueFd pidfd;
+};
+
+// Clones the zone's init: new namespaces, straight into the zone's cgroup.
+Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::Cgroup& cgroup) {
+    ChildPlan plan = plan_child(spec, con.slave_path);
+    // Everything the child touches is built here, before clone.
+    const char* const envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                "TERM=linux", "container=zone", "HOME=/", nullptr};
+    bool builtin = spec.init == "builtin";
+    const char* init_path = builtin ? "" : spec.init.c_str();
+    const char* const argv[] = {builtin ? "init" : init_path, nullptr};
+    int sync[2], report[2];
+    if (::pipe2(sync, O_CLOEXEC) < 0 || ::pipe2(report, O_CLOEXEC) < 0) return sys_error("pipe2");
+    UniqueFd sync_r(sync[0]), sync_w(sync[1]), report_r(report[0]), report_w(report[1]);
+
+    int pidfd = -1;
+    proc::Clone3Args ca;
+    ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+               CLONE_NEWCGROUP | CLONE_PIDFD | CLONE_INTO_CGROUP;
+    ca.pidfd = &pidfd;
+    ca.cgroup_fd = cgroup.dirfd();
+    pid_t pid = proc::clone3(ca);
+    if (pid < 0) return sys_error("clone3(zone init)");
+    if (pid == 0) {
+        // Child: new namespaces, in the zone's cgroup. Blocked at sync #1
+        // until the parent side is ready (maps, network: later steps).
+        struct { int step, err; } rep{-1, 0};
+        char go;
+        if (::read(sync_r.get(), &go, 1) != 1) ::_exit(126);
+        int step = run_child_plan(plan, &rep.err);
+        if (step >= 0) {
+            rep.step = step;
+        } else {
+            ::setsid();
+            ::dup2(con.slave.get(), 0);
+            ::dup2(con.slave.get(), 1);
+            ::dup2(con.slave.get(), 2);
+            ::ioctl(0, TIOCSCTTY, 0);
+            // Nothing of the host but stdio survives exec.
+            ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+            if (builtin)
+                ::syscall(SYS_execveat, kInitFd, "", argv, envp, AT_EMPTY_PATH);
+            else
+                ::execve(init_path, const_cast<char* const*>(argv), const_cast<char* const*>(envp));
+            rep.step = static_cast<int>(plan.ops.size());
+            rep.err = errno;
+        }
+        ssize_t w = ::write(report_w.get(), &rep, sizeof rep);
+        (void)w;
+        ::_exit(127);
+    }
+    UniqueFd pfd(pidfd);
+    report_w.reset();
+    sync_r.reset();
+    // Sync #1: parent side done (nothing yet: user namespaces and networking
+    // add their steps here).
+    if (::write(sync_w.get(), "1", 1) != 1) return sys_error("write(sync to zone init)");
+    struct { int step, err; } rep{-1, 0};
+    ssize_t n;
+    do {
+        n = ::read(report_r.get(), &rep, sizeof rep);
+    } while (n < 0 && errno == EINTR);
+    if (n == static_cast<ssize_t>(sizeof rep)) {
+        siginfo_t si{};
+        ::waitid(P_PIDFD, static_cast<id_t>(pfd.get()), &si, WEXITED);
+        std::string what = rep.step < static_cast<int>(plan.ops.size())
+                               ? plan.ops[static_cast<size_t>(rep.step)].what
+                               : "exec init '" + std::string(builtin ? "builtin" : init_path) + "'";
+        return sys_error(rep.err, what);
+    }
+    // EOF: the report pipe closed on exec, so init runs.
+    return Started{pid, std::move(pfd)};
+}
+
+void write_exit(const BootSpec& spec, int wstatus) {
+    json j{{"wstatus", wstatus}, {"text", proc::describe_wait_status(wstatus)}};
+    auto r = fs::write_file_atomic(spec.run_dir + "/exit.json", j.dump() + "\n");
+    if (!r) ZLOG_ERROR("zone=%s recording exit: %s", spec.name.c_str(), r.error().message().c_str());
+}
+
+void relay_output(int master, ConsoleLog& log, std::vector<UniqueFd>& clients) {
+    char buf[16384];
+    for (;;) {
+        ssize_t n = ::read(master, buf, sizeof buf);
+        if (n <= 0) return;
+        log.write(buf, static_cast<size_t>(n));
+        for (auto& c : clients)
+            if (c && ::send(c.get(), buf, static_cast<size_t>(n), MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+                errno != EAGAIN)
+                c.reset();
+    }
+}
+
+int serve(const BootSpec& spec, Console& con, Started& init, cg::Cgroup& cgroup) {
+    ConsoleLog log(spec.console_log);
+    std::string sock_path = spec.run_dir + "/console.sock";
+    auto listener = api::listen_unix(sock_path, 16);
+    if (!listener) ZLOG_WARN("zone=%s console socket: %s, ignoring", spec.name.c_str(),
+                             listener.error().message().c_str());
+    ::chmod(sock_path.c_str(), 0600);
+    std::vector<UniqueFd> clients;
+    UniqueFd control(kControlFd);
+    int wstatus = 0;
+    for (;;) {
+        std::vector<pollfd> p = {{init.pidfd.get(), POLLIN, 0},
+                                 {con.master.get(), POLLIN, 0},
+                                 {listener ? listener->get() : -1, POLLIN, 0},
+                                 {control.get(), POLLIN, 0}};
+        for (auto& c : clients) p.push_back({c.get(), POLLIN, 0});
+        if (::poll(p.data(), p.size(), -1) < 0) continue;
+        if (p[1].revents & POLLIN) relay_output(con.master.get(), log, clients);
+        if (p[2].revents & POLLIN) {
+            UniqueFd c(::accept4(listener->get(), nullptr, nullptr, SOCK_CLOEXEC));
+            if (c) clients.push_back(std::move(c));
+        }
+        if (p[3].revents & (POLLIN | POLLHUP)) {
+            char b[256];
+            if (::read(control.get(), b, sizeof b) <= 0) control.reset();  // zoned went away
+        }
+        for (size_t i = 4; i < p.size(); ++i) {
+            if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            char buf[4096];
+            ssize_t n = ::read(p[i].fd, buf, sizeof buf);
+            if (n <= 0) clients[i - 4].reset();
+            else if (::write(con.master.get(), buf, static_cast<size_t>(n)) < 0) {}
+        }
+        std::erase_if(clients, [](const UniqueFd& c) { return !c; });
+        if (p[0].revents & POLLIN) {
+            siginfo_t si{};
+            if (::waitid(P_PIDFD, static_cast<id_t>(init.pidfd.get()), &si, WEXITED) == 0) {
+                wstatus = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
+                break;
+            }
+        }
+    }
+    relay_output(con.master.get(), log, clients);
+    // The PID namespace is gone with its init; the cgroup may still drain
+    // processes that entered from outside (zlogin). Kill and remove it.
+    if (auto r = cgroup.destroy(); !r)
+        ZLOG_WARN("zone=%s removing cgroup: %s, ignoring", spec.name.c_str(), r.error().message().c_str());
+    write_exit(spec, wstatus);
+    ::unlink(sock_path.c_str());
+    ZLOG_INFO("zone=%s init %s", spec.name.c_str(), proc::describe_wait_status(wstatus).c_str());
+    return 0;
+}
+
+} // namespace
+
+int run() {
+    log::set_prefix("zone-monitor");
+    std::signal(SIGPIPE, SIG_IGN);
+    auto spec = read_spec();
+    if (!spec) {
+        answer({{"ok", false}, {"step", "read boot spec"}, {"errno", spec.error().err},
+                {"message", spec.error().message()}});
+        return 1;
+    }
+    auto fail = [&](const Error& e) {
+        answer({{"ok", false}, {"step", e.op}, {"errno", e.err}, {"message", e.message()}});
+        return 1;
+    };
+    if (auto r = fs::mkdir_p(spec->run_dir, 0700); !r) return fail(r.error());
+    ::unlink((spec->run_dir + "/exit.json").c_str());
+    auto cgroup = cg::Cgroup::open(spec->cgroup);
+    if (!cgroup) return fail(cgroup.error());
+    auto con = open_console();
+    if (!con) return fail(con.error());
+    auto init = clone_init(*spec, *con, *cgroup);
+    if (!init) return fail(init.error());
+    auto start = proc::start_time(init->pid);
+    answer({{"ok", true}, {"init_pid", init->pid}, {"init_start", start ? *start : 0ULL},
+            {"console", con->slave_path}});
+    ::close(kInitFd);
+    return serve(*spec, *con, *init, *cgroup);
+}
+
+} // namespace zone::monitor
