@@ -1,0 +1,408 @@
+#include "store.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <ctime>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "images/busybox.hpp"
+#include "runtime/common/fd.hpp"
+#include "runtime/common/fs.hpp"
+#include "runtime/common/log.hpp"
+
+namespace zone::images {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kLockFile = ".lock";
+constexpr const char* kBuildPrefix = ".build-";
+constexpr const char* kManifestFile = "manifest.json";
+constexpr const char* kRootfsDir = "rootfs";
+
+void say(ProgressFn fn, void* ctx, const std::string& line) {
+    if (fn) fn(ctx, line);
+}
+
+Error bad_manifest(const std::string& what) {
+    return make_error(kCodeInvalid, "manifest: " + what);
+}
+
+Result<std::string> get_string(const json& j, const char* key, bool required) {
+    auto it = j.find(key);
+    if (it == j.end()) {
+        if (required) return bad_manifest(std::string("'") + key + "' is missing");
+        return std::string();
+    }
+    if (!it->is_string()) return bad_manifest(std::string("'") + key + "' must be a string");
+    return it->get<std::string>();
+}
+
+Result<unsigned long long> get_uint(const json& j, const char* key, bool required,
+                                    unsigned long long max) {
+    auto it = j.find(key);
+    if (it == j.end()) {
+        if (required) return bad_manifest(std::string("'") + key + "' is missing");
+        return 0ULL;
+    }
+    unsigned long long v = 0;
+    if (it->is_number_unsigned())
+        v = it->get<unsigned long long>();
+    else if (it->is_number_integer() && it->get<long long>() >= 0)
+        v = static_cast<unsigned long long>(it->get<long long>());
+    else
+        return bad_manifest(std::string("'") + key + "' must be a non-negative integer");
+    if (v > max) return bad_manifest(std::string("'") + key + "' is out of range");
+    return v;
+}
+
+// Opens (creating if needed) the directory of one image, never through a symlink.
+Result<UniqueFd> open_name_dir(const std::string& images_dir, const std::string& name) {
+    TRY_VOID(fs::mkdir_p(images_dir, 0755));
+    TRY(parent, fs::open_dir(images_dir));
+    if (::mkdirat(parent.get(), name.c_str(), 0755) < 0 && errno != EEXIST)
+        return sys_error("mkdir(" + images_dir + "/" + name + ")");
+    UniqueFd fd(
+        ::openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return sys_error("open(" + images_dir + "/" + name + ")");
+    return fd;
+}
+
+// Takes the build lock of one image; released when the fd closes. flock
+// conflicts between open file descriptions, so two threads of one daemon
+// exclude each other as well as two processes do.
+Result<UniqueFd> lock_builds(int namefd, const std::string& where, ProgressFn fn, void* ctx) {
+    UniqueFd fd(::openat(namefd, kLockFile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!fd) return sys_error("open(" + where + "/" + kLockFile + ")");
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return fd;
+    if (errno != EWOULDBLOCK) return sys_error("flock(" + where + "/" + kLockFile + ")");
+    say(fn, ctx, "waiting for another build of this image to finish");
+    while (::flock(fd.get(), LOCK_EX) < 0)
+        if (errno != EINTR) return sys_error("flock(" + where + "/" + kLockFile + ")");
+    return fd;
+}
+
+// Entry names of a directory given by fd (without "." and "..").
+Result<std::vector<std::string>> read_names(int dirfd, const std::string& where) {
+    int dup = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) return sys_error("dup(" + where + ")");
+    DIR* d = ::fdopendir(dup);
+    if (!d) {
+        ::close(dup);
+        return sys_error("fdopendir(" + where + ")");
+    }
+    ScopeExit close_dir([&] { ::closedir(d); });
+    ::rewinddir(d);
+    std::vector<std::string> out;
+    errno = 0;
+    while (dirent* e = ::readdir(d)) {
+        if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, ".."))
+            out.emplace_back(e->d_name);
+        errno = 0;
+    }
+    if (errno != 0) return sys_error("readdir(" + where + ")");
+    return out;
+}
+
+// Under the build lock, any .build-* directory belongs to a build that died.
+Result<void> remove_stale_builds(int namefd, const std::string& where, ProgressFn fn, void* ctx) {
+    TRY(names, read_names(namefd, where));
+    for (const auto& n : names) {
+        if (n.rfind(kBuildPrefix, 0) != 0) continue;
+        say(fn, ctx, "removing the stale build " + n);
+        if (auto r = fs::remove_tree(where + "/" + n); !r)
+            return std::move(r).error().wrap("removing the stale build " + where + "/" + n);
+    }
+    return ok();
+}
+
+Result<unsigned> next_version(int namefd, const std::string& where) {
+    TRY(names, read_names(namefd, where));
+    unsigned max = 0;
+    for (const auto& n : names)
+        if (auto v = parse_version_dir(n)) max = std::max(max, *v);
+    return max + 1;
+}
+
+// Sum of the sizes of the regular files below dirfd, on its file system only.
+Result<unsigned long long> tree_size(int dirfd, dev_t dev, const std::string& where) {
+    TRY(names, read_names(dirfd, where));
+    unsigned long long sum = 0;
+    for (const auto& n : names) {
+        struct stat st;
+        if (::fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
+            return sys_error("stat(" + where + "/" + n + ")");
+        if (S_ISREG(st.st_mode)) {
+            sum += static_cast<unsigned long long>(st.st_size);
+        } else if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
+            UniqueFd sub(
+                ::openat(dirfd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!sub) return sys_error("open(" + where + "/" + n + ")");
+            TRY(s, tree_size(sub.get(), dev, where + "/" + n));
+            sum += s;
+        }
+    }
+    return sum;
+}
+
+Result<void> write_new_file(int dirfd, const char* leaf, const std::string& data, mode_t mode,
+                            const std::string& where) {
+    std::string path = where + "/" + leaf;
+    UniqueFd fd(::openat(dirfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+    if (!fd) return sys_error("create(" + path + ")");
+    const char* p = data.data();
+    size_t n = data.size();
+    while (n > 0) {
+        ssize_t w = ::write(fd.get(), p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return sys_error("write(" + path + ")");
+        }
+        p += w;
+        n -= static_cast<size_t>(w);
+    }
+    if (::fchmod(fd.get(), mode) < 0) return sys_error("fchmod(" + path + ")");
+    return ok();
+}
+
+struct BuildDir {
+    std::string leaf; // .build-XXXXXX
+    std::string path; // <images>/<name>/.build-XXXXXX
+    UniqueFd fd;
+};
+
+Result<BuildDir> make_build_dir(const std::string& where) {
+    std::string tmpl = where + "/" + kBuildPrefix + "XXXXXX";
+    if (!::mkdtemp(tmpl.data())) return sys_error("mkdtemp(" + tmpl + ")");
+    BuildDir b{fs::basename(tmpl), tmpl, UniqueFd()};
+    b.fd = UniqueFd(::open(tmpl.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!b.fd) {
+        int saved = errno;
+        ::rmdir(tmpl.c_str());
+        return sys_error(saved, "open(" + tmpl + ")");
+    }
+    return b;
+}
+
+Result<UniqueFd> make_rootfs_dir(int builddirfd, const std::string& where) {
+    if (::mkdirat(builddirfd, kRootfsDir, 0700) < 0)
+        return sys_error("mkdir(" + where + "/" + kRootfsDir + ")");
+    UniqueFd fd(::openat(builddirfd, kRootfsDir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return sys_error("open(" + where + "/" + kRootfsDir + ")");
+    return fd;
+}
+
+// Makes the finished build visible as <name>/<version>, in one rename, and
+// durable: its contents are synced before, the name directory after.
+Result<void> commit_build(int namefd, const BuildDir& b, unsigned version,
+                          const std::string& where) {
+    std::string vname = std::to_string(version);
+    if (::fchmod(b.fd.get(), 0755) < 0) return sys_error("fchmod(" + b.path + ")");
+    if (::syncfs(b.fd.get()) < 0) return sys_error("syncfs(" + b.path + ")");
+    if (::renameat2(namefd, b.leaf.c_str(), namefd, vname.c_str(), RENAME_NOREPLACE) < 0)
+        return sys_error("rename(" + b.path + ", " + where + "/" + vname + ")");
+    if (::fsync(namefd) < 0) return sys_error("fsync(" + where + ")");
+    return ok();
+}
+
+Error not_found(const std::string& msg) {
+    return make_error(kCodeNotFound, msg);
+}
+
+} // namespace
+
+// ---- manifest ----------------------------------------------------------------
+
+json to_json(const Manifest& m) {
+    return json{{"name", m.name},     {"version", m.version}, {"source", m.source},
+                {"parent", m.parent}, {"created", m.created}, {"size", m.size},
+                {"digest", m.digest}};
+}
+
+Result<Manifest> manifest_from_json(const json& j) {
+    if (!j.is_object()) return bad_manifest("not a JSON object");
+    Manifest m;
+    TRY(name, get_string(j, "name", true));
+    if (auto r = Store::check_name(name); !r) return std::move(r).error().wrap("manifest");
+    m.name = std::move(name);
+    TRY(version, get_uint(j, "version", true, 999999999));
+    if (version == 0) return bad_manifest("'version' must be 1 or more");
+    m.version = static_cast<unsigned>(version);
+    TRY(source, get_string(j, "source", true));
+    if (source.empty()) return bad_manifest("'source' is empty");
+    m.source = std::move(source);
+    TRY(parent, get_uint(j, "parent", false, 999999999));
+    m.parent = static_cast<unsigned>(parent);
+    TRY(created, get_string(j, "created", true));
+    m.created = std::move(created);
+    TRY(size, get_uint(j, "size", true, ~0ULL));
+    m.size = size;
+    TRY(digest, get_string(j, "digest", false));
+    m.digest = std::move(digest);
+    return m;
+}
+
+Result<Manifest> parse_manifest(std::string_view text) {
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded()) return bad_manifest("not valid JSON");
+    return manifest_from_json(j);
+}
+
+std::optional<unsigned> parse_version_dir(std::string_view entry) {
+    if (entry.empty() || entry.size() > 9 || entry[0] == '0') return std::nullopt;
+    unsigned v = 0;
+    for (char c : entry) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + static_cast<unsigned>(c - '0');
+    }
+    return v;
+}
+
+std::string rfc3339_now() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// ---- store -------------------------------------------------------------------
+
+Result<void> Store::check_name(const std::string& name) {
+    auto bad = [&](const std::string& why) {
+        return make_error(kCodeInvalid, "invalid image name '" + name + "': " + why);
+    };
+    if (name.empty()) return bad("empty");
+    if (name.size() > 63) return bad("longer than 63 characters");
+    if (!std::isalnum(static_cast<unsigned char>(name[0])))
+        return bad("must start with a letter or a digit");
+    for (unsigned char c : name)
+        if (!std::isalnum(c) && c != '_' && c != '.' && c != '-')
+            return bad("only letters, digits, '_', '.' and '-' are allowed");
+    return ok();
+}
+
+ImageVersion Store::make_version(Manifest m) const {
+    ImageVersion v;
+    v.dir = name_dir(m.name) + "/" + std::to_string(m.version);
+    v.rootfs = v.dir + "/" + kRootfsDir;
+    v.manifest = std::move(m);
+    return v;
+}
+
+Result<ImageVersion> Store::resolve(const std::string& name, unsigned version) const {
+    if (version == 0) {
+        TRY(all, versions(name));
+        return all.back();
+    }
+    TRY_VOID(check_name(name));
+    if (!fs::exists(name_dir(name))) return not_found("no image named '" + name + "'");
+    std::string vdir = name_dir(name) + "/" + std::to_string(version);
+    std::string what = "image '" + name + "' version " + std::to_string(version);
+    auto text = fs::read_file(vdir + "/" + kManifestFile);
+    if (!text) {
+        if (text.error().err == ENOENT) return not_found(what + " does not exist");
+        return std::move(text).error().wrap(what);
+    }
+    auto m = parse_manifest(*text);
+    if (!m) return std::move(m).error().wrap(what);
+    if (m->name != name || m->version != version)
+        return make_error(kCodeInvalid, what + ": its manifest names '" + m->name + "' version " +
+                                            std::to_string(m->version));
+    return make_version(std::move(m).value());
+}
+
+Result<std::vector<ImageVersion>> Store::versions(const std::string& name) const {
+    TRY_VOID(check_name(name));
+    std::string where = name_dir(name);
+    UniqueFd fd(::open(where.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return not_found("no image named '" + name + "'");
+        return sys_error("open(" + where + ")");
+    }
+    TRY(names, read_names(fd.get(), where));
+    std::vector<ImageVersion> out;
+    for (const auto& n : names) {
+        auto v = parse_version_dir(n);
+        if (!v) continue;
+        auto iv = resolve(name, *v);
+        if (!iv) {
+            // One broken version does not hide the others; resolve() of it says why.
+            ZLOG_DEBUG("image=%s version %u skipped: %s", name.c_str(), *v,
+                       iv.error().message().c_str());
+            continue;
+        }
+        out.push_back(std::move(iv).value());
+    }
+    if (out.empty()) return not_found("image '" + name + "' has no version");
+    std::sort(out.begin(), out.end(), [](const ImageVersion& a, const ImageVersion& b) {
+        return a.manifest.version < b.manifest.version;
+    });
+    return out;
+}
+
+Result<std::vector<ImageVersion>> Store::list() const {
+    std::vector<ImageVersion> out;
+    UniqueFd fd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return out;
+        return sys_error("open(" + dir_ + ")");
+    }
+    TRY(names, read_names(fd.get(), dir_));
+    std::sort(names.begin(), names.end());
+    for (const auto& n : names) {
+        if (!check_name(n)) continue;
+        auto vs = versions(n);
+        if (!vs) {
+            if (vs.error().code == kCodeNotFound) continue;
+            return std::move(vs).error();
+        }
+        for (auto& v : *vs)
+            out.push_back(std::move(v));
+    }
+    return out;
+}
+
+Result<ImageVersion> Store::build(const std::string& name, const std::string& source,
+                                  ProgressFn progress, void* ctx) const {
+    TRY_VOID(check_name(name));
+    if (source != "busybox")
+        return make_error(kCodeInvalid, "unknown image source '" + source + "' (known: busybox)");
+    std::string where = name_dir(name);
+    TRY(namefd, open_name_dir(dir_, name));
+    TRY(lock, lock_builds(namefd.get(), where, progress, ctx));
+    TRY_VOID(remove_stale_builds(namefd.get(), where, progress, ctx));
+    TRY(version, next_version(namefd.get(), where));
+    std::string what = "image '" + name + "' version " + std::to_string(version);
+    say(progress, ctx, "building " + what + " from " + source);
+
+    TRY(b, make_build_dir(where));
+    // Until the rename, a failure leaves nothing behind (and a crash leaves
+    // only a .build-* directory, which the next build removes).
+    ScopeExit remove_build([&] {
+        if (auto r = fs::remove_tree(b.path); !r)
+            ZLOG_DEBUG("removing %s: %s", b.path.c_str(), r.error().message().c_str());
+    });
+    TRY(rootfd, make_rootfs_dir(b.fd.get(), b.path));
+    if (auto r = build_busybox_rootfs(rootfd.get(), busybox_, name, version, progress, ctx); !r)
+        return std::move(r).error().wrap("building " + what);
+    struct stat st;
+    if (::fstat(rootfd.get(), &st) < 0) return sys_error("stat(" + b.path + "/rootfs)");
+    TRY(size, tree_size(rootfd.get(), st.st_dev, b.path + "/" + kRootfsDir));
+    Manifest m{name, version, source, 0, rfc3339_now(), size, ""};
+    TRY_VOID(write_new_file(b.fd.get(), kManifestFile, to_json(m).dump(2) + "\n", 0644, b.path));
+    say(progress, ctx, "committing " + what);
+    if (auto r = commit_build(namefd.get(), b, version, where); !r)
+        return std::move(r).error().wrap("committing " + what);
+    remove_build.dismiss();
+    return make_version(std::move(m));
+}
+
+} // namespace zone::images
