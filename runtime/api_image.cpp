@@ -29,6 +29,7 @@ void send_progress(void* ctx, const std::string& line) {
 Result<api::json> image_build(Call& c) {
     TRY(name, api::param_string(c.params, "name"));
     TRY(from, api::param_string(c.params, "from"));
+    TRY_VOID(images::Store::check_name(name));  // before the name reaches the log
     ZLOG_INFO("image=%s build from '%s' requested by uid %u", name.c_str(), from.c_str(),
               c.peer.uid);
     auto v = image_store(c).build(name, from, send_progress, &c);
