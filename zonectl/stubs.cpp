@@ -4,7 +4,5 @@
 #include "zonectl/common.hpp"
 
 namespace zonectl {
-int run_zlogin(Tool& t) { std::fprintf(stderr, "%s: not available yet\n", t.name.c_str()); return kExitError; }
 int run_zonestat(Tool& t) { std::fprintf(stderr, "%s: not available yet\n", t.name.c_str()); return kExitError; }
-int run_zonecfg(Tool& t) { std::fprintf(stderr, "%s: not available yet\n", t.name.c_str()); return kExitError; }
 } // namespace zonectl

@@ -1,0 +1,148 @@
+// zoneadm: list zones and drive their life cycle (Solaris zoneadm(8)).
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <unistd.h>
+
+#include "zonectl/common.hpp"
+
+namespace zonectl {
+
+namespace {
+
+using zone::api::json;
+
+int usage(const Tool& t) {
+    std::fprintf(stderr,
+                 "usage: %s list [-c] [-i] [-v] [-p]\n"
+                 "       %s -z NAME verify | install | uninstall [-F] | boot | halt |\n"
+                 "                  shutdown [-r] [-t SECONDS] | reboot\n",
+                 t.name.c_str(), t.name.c_str());
+    return kExitUsage;
+}
+
+std::string str(const json& j, const char* k) {
+    auto it = j.find(k);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+int list(Tool& t, const std::vector<std::string>& args) {
+    bool all = false, installed = false, verbose = false, parseable = false;
+    for (const auto& a : args) {
+        if (a.size() < 2 || a[0] != '-') return usage(t);
+        for (char ch : a.substr(1)) {
+            if (ch == 'c') all = true;
+            else if (ch == 'i') installed = true;
+            else if (ch == 'v') verbose = true;
+            else if (ch == 'p') parseable = true;
+            else return usage(t);
+        }
+    }
+    auto c = connect(t);
+    if (!c) return report(t, c.error());
+    auto r = c->call("zone.list", json::object());
+    if (!r) return report(t, r.error());
+    json rows = json::array();
+    rows.push_back({{"id", 0}, {"name", "global"}, {"state", "running"}, {"path", "/"}, {"uuid", ""},
+                    {"brand", "native"}, {"ip_type", "shared"}, {"image", ""}, {"last_exit", ""}});
+    for (const auto& z : (*r)["zones"]) {
+        std::string st = str(z, "state");
+        bool running = st == "running" || st == "ready" || st == "shutting_down" || st == "down";
+        bool inst = running || st == "installed" || st == "incomplete";
+        if (!(running || (installed && inst) || all)) continue;
+        rows.push_back(z);
+    }
+    for (const auto& z : rows) {
+        int id = z.value("id", -1);
+        std::string ids = id >= 0 ? std::to_string(id) : "-";
+        std::string image = str(z, "image");
+        unsigned ver = z.value("image_version", 0U);
+        if (!image.empty() && ver && image.find('@') == std::string::npos) image += "@" + std::to_string(ver);
+        if (parseable) {
+            std::printf("%s:%s:%s:%s:%s:%s:%s\n", ids.c_str(), str(z, "name").c_str(),
+                        str(z, "state").c_str(), str(z, "path").c_str(), str(z, "uuid").c_str(),
+                        str(z, "brand").c_str(), str(z, "ip_type").c_str());
+        } else if (verbose) {
+            if (&z == &rows[0])
+                std::printf("  ID NAME             STATUS        PATH                           BRAND    IP     IMAGE          LAST EXIT\n");
+            std::printf("%4s %-16s %-13s %-30s %-8s %-6s %-14s %s\n", ids.c_str(), str(z, "name").c_str(),
+                        str(z, "state").c_str(), str(z, "path").c_str(), str(z, "brand").c_str(),
+                        str(z, "ip_type").c_str(), image.empty() ? "-" : image.c_str(),
+                        str(z, "last_exit").empty() ? "-" : str(z, "last_exit").c_str());
+        } else {
+            std::printf("%s\n", str(z, "name").c_str());
+        }
+    }
+    return kExitOk;
+}
+
+int zone_command(Tool& t, const std::string& zone, const std::string& cmd,
+                 const std::vector<std::string>& args) {
+    json params{{"name", zone}};
+    std::string method;
+    bool reboot_after = false;
+    if (cmd == "verify" || cmd == "install" || cmd == "boot" || cmd == "halt" || cmd == "reboot") {
+        if (!args.empty()) return usage(t);
+        method = "zone." + cmd;
+    } else if (cmd == "uninstall") {
+        for (const auto& a : args) {
+            if (a == "-F") params["force"] = true;
+            else return usage(t);
+        }
+        method = "zone.uninstall";
+    } else if (cmd == "shutdown") {
+        for (size_t i = 0; i < args.size(); ++i) {
+            if (args[i] == "-r") reboot_after = true;
+            else if (args[i] == "-t" && i + 1 < args.size()) {
+                char* end = nullptr;
+                long v = std::strtol(args[++i].c_str(), &end, 10);
+                if (!end || *end || v < 0) {
+                    std::fprintf(stderr, "%s: -t '%s' is not a number of seconds\n", t.name.c_str(), args[i].c_str());
+                    return kExitUsage;
+                }
+                params["timeout"] = v;
+            } else return usage(t);
+        }
+        method = reboot_after ? "zone.reboot" : "zone.shutdown";
+    } else {
+        std::fprintf(stderr, "%s: unknown subcommand '%s'\n", t.name.c_str(), cmd.c_str());
+        return usage(t);
+    }
+    auto c = connect(t);
+    if (!c) return report(t, c.error());
+    auto r = c->call(method, params, {}, nullptr, [&](const json& p) {
+        std::fprintf(stderr, "%s\n", p.value("message", p.dump()).c_str());
+    });
+    if (!r) return report(t, r.error());
+    if (r->contains("message") && !r->value("changed", true))
+        std::fprintf(stderr, "%s: %s\n", t.name.c_str(), str(*r, "message").c_str());
+    return kExitOk;
+}
+
+} // namespace
+
+int run_zoneadm(Tool& t) {
+    std::string zone;
+    size_t i = 0;
+    auto& a = t.args;
+    while (i < a.size() && a[i] == "-z" && i + 1 < a.size()) {
+        zone = a[i + 1];
+        i += 2;
+    }
+    if (i < a.size() && a[i].rfind("-z", 0) == 0 && a[i].size() > 2) zone = a[i++].substr(2);
+    if (i >= a.size()) return usage(t);
+    std::string cmd = a[i++];
+    std::vector<std::string> rest(a.begin() + static_cast<long>(i), a.end());
+    if (cmd == "list") return list(t, rest);
+    if (cmd == "-h" || cmd == "help" || cmd == "--help") {
+        usage(t);
+        return kExitOk;
+    }
+    if (zone.empty()) {
+        std::fprintf(stderr, "%s: '%s' needs a zone: -z NAME\n", t.name.c_str(), cmd.c_str());
+        return kExitUsage;
+    }
+    return zone_command(t, zone, cmd, rest);
+}
+
+} // namespace zonectl
