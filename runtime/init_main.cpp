@@ -2,12 +2,15 @@
 // from a sealed memfd, so nothing of the host's file system is reachable
 // through /proc/1/exe.
 //
-// It reaps orphans, runs /etc/zone/rc if present, and on SIGTERM (or SIGPWR,
-// SIGINT) stops every process of the zone: SIGTERM, a grace period, SIGKILL.
+// It reaps orphans, runs /etc/zone/rc if present, keeps a root shell on the
+// console (respawned, at most once a second; only those allowed `zlogin -C`
+// reach it), and on SIGTERM (or SIGPWR, SIGINT) stops every process of the
+// zone: SIGTERM, a grace period, SIGKILL.
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,8 +19,41 @@ namespace {
 
 constexpr int kGraceSeconds = 10;
 
-void reap_all() {
-    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+pid_t g_console = -1;     // the console shell
+time_t g_console_started = 0;
+
+time_t now_s() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+void spawn_console(const sigset_t& old) {
+    struct stat st{};
+    if (::stat("/bin/sh", &st) != 0) return;
+    g_console_started = now_s();
+    g_console = ::fork();
+    if (g_console != 0) return;
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    ::setsid();
+    ::ioctl(0, TIOCSCTTY, 1);  // take the console over from init
+    if (::chdir("/root") != 0 && ::chdir("/") != 0) ::_exit(127);
+    ::setenv("HOME", "/root", 1);
+    char* const argv[] = {const_cast<char*>("-sh"), nullptr};
+    ::execv("/bin/sh", argv);
+    ::_exit(127);
+}
+
+// Reaps every exited child; true when the console shell was among them.
+bool reap_all() {
+    bool console_gone = false;
+    for (;;) {
+        pid_t p = ::waitpid(-1, nullptr, WNOHANG);
+        if (p <= 0) return console_gone;
+        if (p == g_console) {
+            g_console = -1;
+            console_gone = true;
+        }
     }
 }
 
@@ -41,6 +77,7 @@ void run_rc(const sigset_t& old) {
 void stop_all() {
     ::kill(-1, SIGTERM);
     ::kill(-1, SIGCONT);
+    if (g_console > 0) ::kill(g_console, SIGHUP);  // an interactive shell ignores SIGTERM
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
@@ -48,7 +85,7 @@ void stop_all() {
     ::clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += kGraceSeconds;
     for (;;) {
-        reap_all();
+        (void)reap_all();
         if (::waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD) return;
         timespec now{};
         ::clock_gettime(CLOCK_MONOTONIC, &now);
@@ -68,11 +105,15 @@ int main() {
     sigfillset(&all);
     ::sigprocmask(SIG_BLOCK, &all, &old);
     run_rc(old);
+    spawn_console(old);
     for (;;) {
         siginfo_t si{};
-        int sig = ::sigwaitinfo(&all, &si);
-        if (sig == SIGCHLD) {
-            reap_all();
+        // While a console respawn is held back, wake up when it is due.
+        timespec wait{1, 0};
+        int sig = g_console < 0 ? ::sigtimedwait(&all, &si, &wait) : ::sigwaitinfo(&all, &si);
+        if (sig < 0 || sig == SIGCHLD) {
+            if (sig == SIGCHLD) (void)reap_all();
+            if (g_console < 0 && now_s() > g_console_started) spawn_console(old);
         } else if (sig == SIGTERM || sig == SIGPWR || sig == SIGINT) {
             stop_all();
             return 0;
