@@ -9,7 +9,8 @@ packages=(
     build-essential cmake pkg-config git
     libseccomp-dev libcap-dev nlohmann-json3-dev libcli11-dev
     libgtest-dev libgmock-dev libedit-dev
-    busybox-static util-linux iproute2 procps socat
+    libnl-route-3-dev libnftables-dev nftables
+    busybox-static util-linux bsdutils iproute2 procps socat
 )
 missing=()
 for p in "${packages[@]}"; do
