@@ -8,6 +8,7 @@
 // each is validated, and which resources may appear at most once.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -20,6 +21,9 @@
 namespace zone::config {
 
 using json = nlohmann::json;
+
+// The protocol code of every error this module returns.
+inline constexpr const char* kInvalidConfig = "INVALID_CONFIG";
 
 struct PropValue {
     bool is_list = false;
@@ -95,6 +99,21 @@ Result<void> check_resource_prop(std::string_view type, std::string_view prop, c
 // Reports every problem found, one per line, in one INVALID_CONFIG error.
 Result<void> verify(const ZoneConfig& cfg);
 
+// How messages name a resource: "fs dir=/data", "net address=auto", "capped-cpu"
+// (its identifying property when set, else just its type).
+std::string describe(const Resource& r);
+
+// One resource on its own (zonecfg runs this at `end`): known type, every value
+// valid, required properties present, properties consistent with each other
+// (special is an absolute path for lofs, attr value matches its type, ...).
+Result<void> check_resource(const Resource& r);
+
+// Whether `r` may join `cfg` in place of cfg.resources[*replacing] (or as a new
+// resource): a single resource not already present, no duplicate fs dir, net
+// address, admin user, attr name or rctl name.
+Result<void> check_resource_fits(const ZoneConfig& cfg, const Resource& r,
+                                 std::optional<std::size_t> replacing);
+
 // ---- serialization --------------------------------------------------------
 
 // {"name":..,"uuid":..,"props":{"autoboot":"false",...},
@@ -121,5 +140,25 @@ Result<ImageRef> parse_image_ref(std::string_view s);
 
 // Sizes "512M", "2G", "1048576" -> bytes.
 Result<unsigned long long> parse_size(std::string_view s);
+
+// net address / defrouter: "10.0.0.2/24" -> {AF_INET, "10.0.0.2", 24}. Without a
+// "/N" (defrouter) prefix is the full length (32 or 128).
+struct IpAddress {
+    int family = 0;          // AF_INET or AF_INET6
+    std::string address;     // canonical text form (inet_ntop)
+    unsigned prefix = 0;
+};
+Result<IpAddress> parse_ip_prefix(std::string_view s);   // requires "/N"
+Result<IpAddress> parse_ip_address(std::string_view s);  // refuses "/N"
+
+// rctl value: "100" or "(priv=privileged,limit=100,action=deny)" -> 100.
+Result<unsigned long long> parse_rctl_value(std::string_view s);
+
+// capped-cpu ncpus in hundredths of a CPU: "1.5" -> 150 (cpu.max quota = period * n / 100).
+Result<unsigned> parse_ncpus_hundredths(std::string_view s);
+
+// Linux capability names without the "cap_" prefix, indexed by CAP_* number
+// (chown = 0 ... checkpoint_restore = 40). limitpriv names are checked against it.
+const std::vector<std::string_view>& capability_names();
 
 } // namespace zone::config
