@@ -9,7 +9,11 @@ json to_json(const BootSpec& s) {
     for (const auto& f : s.fs)
         fs.push_back({{"dir", f.dir}, {"special", f.special}, {"type", f.type},
                       {"readonly", f.readonly}, {"data", f.data}, {"flags", f.flags}});
-    return json{{"name", s.name},       {"hostname", s.hostname}, {"root_type", s.root_type},
+    json nets = json::array();
+    for (const auto& n : s.nets)
+        nets.push_back({{"host_if", n.host_if}, {"zone_if", n.zone_if}, {"bridge", n.bridge},
+                        {"address", n.address}, {"gateway", n.gateway}});
+    return json{{"own_netns", s.own_netns}, {"nets", nets}, {"name", s.name},       {"hostname", s.hostname}, {"root_type", s.root_type},
                 {"lower", s.lower},     {"upper", s.upper},       {"work", s.work},
                 {"copy_root", s.copy_root}, {"mountpoint", s.mountpoint}, {"init", s.init},
                 {"cgroup", s.cgroup},   {"console_log", s.console_log}, {"run_dir", s.run_dir},
@@ -41,6 +45,11 @@ Result<BootSpec> boot_spec_from_json(const json& j) {
             fs.flags = f.at("flags").get<unsigned long>();
             s.fs.push_back(std::move(fs));
         }
+        s.own_netns = j.at("own_netns").get<bool>();
+        for (const auto& n : j.at("nets"))
+            s.nets.push_back(NetSpec{n.at("host_if").get<std::string>(), n.at("zone_if").get<std::string>(),
+                                     n.at("bridge").get<std::string>(), n.at("address").get<std::string>(),
+                                     n.at("gateway").get<std::string>()});
         return s;
     } catch (const json::exception& e) {
         return make_error("EINVAL", std::string("boot spec: ") + e.what());

@@ -19,6 +19,15 @@ struct FsSpec {
     unsigned long flags = 0;  // MS_NOSUID, MS_NODEV, MS_NOEXEC
 };
 
+// One network interface of the zone: a veth pair, the host end on `bridge`.
+struct NetSpec {
+    std::string host_if;   // host end name (unique on the host, <= 15 chars)
+    std::string zone_if;   // name inside the zone: eth0, eth1, ...
+    std::string bridge;
+    std::string address;   // CIDR
+    std::string gateway;   // default route via, "" for none
+};
+
 struct BootSpec {
     std::string name;
     std::string hostname;
@@ -32,6 +41,8 @@ struct BootSpec {
     std::string console_log;
     std::string run_dir;    // monitor socket and exit file
     std::vector<FsSpec> fs;
+    bool own_netns = true;  // false for ip-type=shared
+    std::vector<NetSpec> nets;
 };
 
 nlohmann::json to_json(const BootSpec& s);

@@ -131,7 +131,7 @@ ChildPlan plan_child(const BootSpec& s, const std::string& console_path) {
     Op host{OpKind::Hostname, "set the host name to '" + s.hostname + "'"};
     host.path = p.keep(s.hostname);
     p.ops.push_back(std::move(host));
-    p.ops.push_back(Op{OpKind::LoopbackUp, "bring up lo"});
+    if (s.own_netns) p.ops.push_back(Op{OpKind::LoopbackUp, "bring up lo"});
     return p;
 }
 

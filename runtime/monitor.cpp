@@ -23,6 +23,7 @@
 #include "runtime/child_plan.hpp"
 #include "runtime/common/fs.hpp"
 #include "runtime/common/log.hpp"
+#include "runtime/netlink.hpp"
 #include "runtime/proc.hpp"
 
 namespace zone::monitor {
@@ -99,6 +100,31 @@ struct Started {
     UniqueFd pidfd;
 };
 
+// Parent side, child blocked at sync #1: the zone's veth pairs, created with
+// their peer already in the zone's network namespace, then addressed from a
+// netlink socket opened inside it.
+Result<void> setup_network(const BootSpec& spec, pid_t child) {
+    if (spec.nets.empty()) return ok();
+    std::string ns = "/proc/" + std::to_string(child) + "/ns/net";
+    UniqueFd nsfd(::open(ns.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!nsfd) return sys_error("open(" + ns + ")");
+    TRY(host, net::NlSocket::open());
+    TRY(zone, net::NlSocket::open(nsfd.get()));
+    for (const auto& n : spec.nets) {
+        TRY(bridge, net::link_index(host, n.bridge));
+        if (bridge == 0) return make_error("ENODEV", "bridge " + n.bridge + " does not exist");
+        TRY_VOID(net::create_veth(host, n.host_if, bridge, n.zone_if, nsfd.get()));
+        TRY(addr, net::parse_cidr(n.address));
+        uint32_t gw = 0;
+        if (!n.gateway.empty()) {
+            TRY(g, net::parse_ipv4(n.gateway));
+            gw = g;
+        }
+        TRY_VOID(net::configure_zone_link(zone, n.zone_if, addr, gw));
+    }
+    return ok();
+}
+
 // Clones the zone's init: new namespaces, straight into the zone's cgroup.
 Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::Cgroup& cgroup) {
     ChildPlan plan = plan_child(spec, con.slave_path);
@@ -114,8 +140,8 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
 
     int pidfd = -1;
     proc::Clone3Args ca;
-    ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-               CLONE_NEWCGROUP | CLONE_PIDFD | CLONE_INTO_CGROUP;
+    ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
+               CLONE_PIDFD | CLONE_INTO_CGROUP | (spec.own_netns ? CLONE_NEWNET : 0);
     ca.pidfd = &pidfd;
     ca.cgroup_fd = cgroup.dirfd();
     pid_t pid = proc::clone3(ca);
@@ -151,8 +177,13 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
     UniqueFd pfd(pidfd);
     report_w.reset();
     sync_r.reset();
-    // Sync #1: parent side done (nothing yet: user namespaces and networking
-    // add their steps here).
+    // Sync #1: the parent side (network; user namespaces later) is ready.
+    if (auto r = setup_network(spec, pid); !r) {
+        (void)proc::pidfd_signal(pfd.get(), SIGKILL);
+        siginfo_t si{};
+        ::waitid(P_PIDFD, static_cast<id_t>(pfd.get()), &si, WEXITED);
+        return std::move(r).error().wrap("setting up the zone's network");
+    }
     if (::write(sync_w.get(), "1", 1) != 1) return sys_error("write(sync to zone init)");
     struct { int step, err; } rep{-1, 0};
     ssize_t n;

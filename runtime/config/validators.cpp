@@ -150,8 +150,9 @@ Result<ImageRef> parse_image_ref(std::string_view s) {
                        " is not an image name (NAME or NAME@VERSION; NAME is 1-63 "
                        "characters of A-Z a-z 0-9 _ . -, starting with a letter or digit)");
     if (at == std::string_view::npos) return ref;
-    auto v = valid::parse_uint(s.substr(at + 1), UINT_MAX);
-    if (!v || *v == 0)
+    std::string_view digits = s.substr(at + 1);
+    auto v = valid::parse_uint(digits, UINT_MAX);
+    if (!v || *v == 0 || digits[0] == '0') // versions are 1, 2, 3, ... as the store names them
         return invalid(valid::in_quotes(s) +
                        ": the image version after '@' must be a positive integer");
     ref.version = static_cast<unsigned>(*v);
@@ -368,6 +369,28 @@ std::string ifname(const PropValue& v) {
         return in_quotes(s) +
                " is not an interface name (1 to 15 characters, no '/', ':' or spaces, "
                "not '.' or '..')";
+    return "";
+}
+
+// [HOSTPORT:ZONEPORT[/tcp|/udp], ...]: port forwards from the host to the zone.
+std::string net_forwards(const PropValue& v) {
+    for (const auto& item : v.list) {
+        std::string_view s = item;
+        std::string_view proto = "tcp";
+        if (auto slash = s.find('/'); slash != std::string_view::npos) {
+            proto = s.substr(slash + 1);
+            s = s.substr(0, slash);
+        }
+        auto colon = s.find(':');
+        bool ok = colon != std::string_view::npos && (proto == "tcp" || proto == "udp");
+        if (ok) {
+            auto host = parse_uint(s.substr(0, colon), 65535);
+            auto zone = parse_uint(s.substr(colon + 1), 65535);
+            ok = host && zone && *host > 0 && *zone > 0;
+        }
+        if (!ok)
+            return in_quotes(item) + " is not a port forward HOSTPORT:ZONEPORT[/tcp|/udp] with ports 1-65535";
+    }
     return "";
 }
 

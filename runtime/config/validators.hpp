@@ -42,6 +42,7 @@ std::string max_processes(const PropValue& v);
 std::string net_address(const PropValue& v);
 std::string ifname(const PropValue& v);
 std::string ip_address(const PropValue& v);
+std::string net_forwards(const PropValue& v);
 std::string fs_dir(const PropValue& v);
 std::string fs_special(const PropValue& v);
 std::string fs_type(const PropValue& v);
