@@ -40,6 +40,17 @@ Result<api::json> zone_list(Call& c) {
 Result<api::json> zone_verify(Call& c) {
     TRY(lk, lock_zone_param(c));
     if (auto v = config::verify(lk->config); !v) return std::move(v).error().wrap("zone '" + lk->name + "'");
+    // What the host must provide: the image (unless the zone has its own copy).
+    bool copy_installed = lk->config.get_or("root-type", "overlay") == "copy" &&
+                          lk->status.state != ZoneState::Configured;
+    if (!copy_installed) {
+        std::string image = lk->config.get_or("image", "");
+        if (image.empty())
+            return make_error(api::code::kInvalidConfig, "zone '" + lk->name + "': no image is set");
+        TRY(ref, config::parse_image_ref(image));
+        auto img = c.daemon.images().resolve(ref.name, ref.version);
+        if (!img) return std::move(img).error().wrap("zone '" + lk->name + "'");
+    }
     return api::json{{"name", lk->name}, {"ok", true}};
 }
 
