@@ -239,7 +239,10 @@ int run_zonecfg(Tool& t) {
         return run_noninteractive(t, session, text, /*by_command=*/true);
     }
     auto text = (o.file.empty() || o.file == "-") ? read_all_stdin() : zone::fs::read_file(o.file);
-    if (!text) return report(t, text.error());
+    if (!text) { // an unreadable -f FILE is a bad command line
+        print_input_error(t, text.error(), 0);
+        return kExitUsage;
+    }
     return run_noninteractive(t, session, *text, /*by_command=*/false);
 }
 

@@ -94,6 +94,7 @@ TEST(Config, ValidatesImage) {
                    {"image", "base@3", true},
                    {"image", "deb-12.x@10", true},
                    {"image", "base@0", false},
+                   {"image", "base@03", false},
                    {"image", "base@-1", false},
                    {"image", "base@", false},
                    {"image", "@3", false},
@@ -237,6 +238,10 @@ TEST(Config, ValidatesNet) {
                             {"defrouter", "fe80::1", true},
                             {"defrouter", "10.0.0.1/24", false},
                             {"defrouter", "gateway", false}});
+    EXPECT_TRUE(check_resource_prop("net", "forward", L({"8080:80", "5353:53/udp", "22:22/tcp"})));
+    EXPECT_TRUE(check_resource_prop("net", "forward", L({})));
+    for (std::string bad : {"80", "0:80", "80:0", "80:80/sctp", "70000:80", "a:b", ""})
+        EXPECT_FALSE(check_resource_prop("net", "forward", L({bad}))) << bad;
     EXPECT_NE(
         check_resource_prop("net", "address", S("10.0.0.2")).error().message().find("10.0.0.2/24"),
         std::string::npos);
