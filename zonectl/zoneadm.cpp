@@ -64,10 +64,13 @@ int list(Tool& t, const std::vector<std::string>& args) {
                         str(z, "brand").c_str(), str(z, "ip_type").c_str());
         } else if (verbose) {
             if (&z == &rows[0])
-                std::printf("  ID NAME             STATUS        PATH                           BRAND    IP     IMAGE          LAST EXIT\n");
-            std::printf("%4s %-16s %-13s %-30s %-8s %-6s %-14s %s\n", ids.c_str(), str(z, "name").c_str(),
+                std::printf("  ID NAME             STATUS        PATH                           BRAND    IP     "
+                            "ADDRESS            IMAGE          LAST EXIT\n");
+            std::string addr = str(z, "address");
+            std::printf("%4s %-16s %-13s %-30s %-8s %-6s %-18s %-14s %s\n", ids.c_str(), str(z, "name").c_str(),
                         str(z, "state").c_str(), str(z, "path").c_str(), str(z, "brand").c_str(),
-                        str(z, "ip_type").c_str(), image.empty() ? "-" : image.c_str(),
+                        str(z, "ip_type").c_str(), addr.empty() ? "-" : addr.c_str(),
+                        image.empty() ? "-" : image.c_str(),
                         str(z, "last_exit").empty() ? "-" : str(z, "last_exit").c_str());
         } else {
             std::printf("%s\n", str(z, "name").c_str());
