@@ -1,5 +1,6 @@
 #include "daemon_config.hpp"
 
+#include <cctype>
 #include <charconv>
 
 #include "runtime/common/fs.hpp"
@@ -10,6 +11,72 @@ static std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
     return s;
+}
+
+static bool parse_bool(const std::string& v, bool& out) {
+    if (v == "true" || v == "yes") out = true;
+    else if (v == "false" || v == "no") out = false;
+    else return false;
+    return true;
+}
+
+static bool all_of_chars(const std::string& s, std::string_view extra) {
+    for (char c : s)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              extra.find(c) != std::string_view::npos))
+            return false;
+    return true;
+}
+
+static bool is_network_key(std::string_view key) {
+    for (std::string_view k : {"bridge", "subnet", "nat", "isolate", "nft-table", "dns"})
+        if (key == k) return true;
+    return false;
+}
+
+// One of the network keys into `n`, normalized; the problem with `value`, or
+// "" when there is none.
+static std::string parse_network_key(const std::string& key, const std::string& value,
+                                     net::NetworkConfig& n) {
+    auto quoted = key + " '" + value + "'";
+    if (key == "bridge") {
+        if (value.empty() || value.size() > 15 || value == "." || value == ".." || !all_of_chars(value, "_.-"))
+            return quoted + " is not an interface name (1 to 15 characters of A-Z a-z 0-9 _ . -)";
+        n.bridge = value;
+    } else if (key == "subnet") {
+        auto c = net::parse_cidr(value);
+        if (!c) return "subnet: " + c.error().op;
+        if (c->prefix < 8 || c->prefix > 30)
+            return quoted + ": the prefix length must be 8..30";
+        uint32_t first = c->addr >> 24;
+        if (first == 0 || first == 127 || first >= 224)
+            return quoted + " is not a unicast range (not 0/8, 127/8, multicast or reserved)";
+        n.subnet = net::to_string(net::Cidr{c->network(), c->prefix});
+    } else if (key == "nat" || key == "isolate") {
+        if (!parse_bool(value, key == "nat" ? n.nat : n.isolate))
+            return quoted + " is not one of true, false, yes, no";
+    } else if (key == "nft-table") {
+        // nft's grammar: an identifier starts with a letter or '_'.
+        bool first_ok = !value.empty() && (std::isalpha(static_cast<unsigned char>(value[0])) ||
+                                           value[0] == '_');
+        if (!first_ok || value.size() > 32 || !all_of_chars(value, "_-"))
+            return quoted + " is not a table name (1 to 32 characters of A-Z a-z 0-9 _ -, "
+                            "starting with a letter or _)";
+        n.nft_table = value;
+    } else if (key == "dns") {
+        std::vector<std::string> servers;
+        std::string_view rest = value;
+        while (!rest.empty()) {
+            size_t comma = rest.find(',');
+            std::string item(trim(rest.substr(0, comma)));
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+            auto a = net::parse_ipv4(item);
+            if (!a) return "dns: " + a.error().op + " (dns is a comma-separated list of IPv4 addresses)";
+            servers.push_back(net::ipv4_to_string(*a));
+        }
+        n.dns = std::move(servers);
+    }
+    return "";
 }
 
 Result<DaemonConfig> parse_daemon_config(std::string_view text, const std::string& origin) {
@@ -45,6 +112,9 @@ Result<DaemonConfig> parse_daemon_config(std::string_view text, const std::strin
             if (ec != std::errc() || p != value.data() + value.size() || v < 0)
                 return make_error("EINVAL", where + ": shutdown-timeout '" + value + "' is not a number of seconds");
             cfg.shutdown_timeout = v;
+        } else if (is_network_key(key)) {
+            if (auto p = parse_network_key(key, value, cfg.network); !p.empty())
+                return make_error("EINVAL", where + ": " + p);
         } else {
             return make_error("EINVAL", where + ": unknown key '" + key + "'");
         }

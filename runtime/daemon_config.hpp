@@ -8,6 +8,7 @@
 
 #include "runtime/common/error.hpp"
 #include "runtime/common/log.hpp"
+#include "runtime/net_types.hpp"
 
 namespace zone {
 
@@ -16,6 +17,8 @@ struct DaemonConfig {
     log::Level log_level = log::Level::Info;
     std::string cgroup_parent;      // zones' cgroups go below this (relative to the cgroup2 mount)
     int shutdown_timeout = 30;      // default seconds for `zoneadm shutdown`
+    // bridge, subnet, nat, isolate, nft-table, dns
+    net::NetworkConfig network;
 };
 
 Result<DaemonConfig> parse_daemon_config(std::string_view text, const std::string& origin);

@@ -17,6 +17,10 @@ std::string render_resolv(const std::vector<std::string>& nameservers);
 // Nameservers of a resolv.conf, without loopback ones (127.0.0.0/8, ::1),
 // which mean nothing inside a zone's network namespace.
 std::vector<std::string> usable_nameservers(std::string_view resolv_conf);
+// The host's usable nameservers: those of /etc/resolv.conf, else (a host
+// whose resolv.conf names only systemd-resolved's 127.0.0.53) those of
+// /run/systemd/resolve/resolv.conf; empty when neither has one.
+std::vector<std::string> host_nameservers();
 
 // Writes `content` to `rel_path` (e.g. "etc/hosts") below `root_dir`:
 // directories resolved with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS)
