@@ -55,15 +55,23 @@ Result<api::json> zone_halt(Call& c) {
     return run<ZoneCommand::Halt>(c, [&](ZoneLock& lk) { return halt_zone(c.daemon, *lk); });
 }
 
-Result<api::json> zone_shutdown(Call& c) {
+// Seconds to wait for a zone to stop by itself: 0 .. one day.
+Result<long long> shutdown_timeout(Call& c) {
     TRY(t, api::param_int(c.params, "timeout", c.daemon.config().shutdown_timeout));
+    if (t < 0 || t > 86400)
+        return make_error(api::code::kInvalidParams, "parameter 'timeout' must be 0..86400 seconds");
+    return t;
+}
+
+Result<api::json> zone_shutdown(Call& c) {
+    TRY(t, shutdown_timeout(c));
     return run<ZoneCommand::Shutdown>(c, [&](ZoneLock& lk) {
         return shutdown_zone(c.daemon, *lk, static_cast<int>(t));
     });
 }
 
 Result<api::json> zone_reboot(Call& c) {
-    TRY(t, api::param_int(c.params, "timeout", c.daemon.config().shutdown_timeout));
+    TRY(t, shutdown_timeout(c));
     return run<ZoneCommand::Reboot>(c, [&](ZoneLock& lk) -> Result<void> {
         TRY_VOID(shutdown_zone(c.daemon, *lk, static_cast<int>(t)));
         return boot_zone(c.daemon, lk.ptr());

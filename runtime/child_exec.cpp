@@ -6,6 +6,7 @@
 // mount onto the host.
 #include <cerrno>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
@@ -82,11 +83,18 @@ struct Walker {
         return r;
     }
 
+    // Read-only (nosuid, ...) for the bind mount and every mount below it:
+    // mount_setattr(AT_RECURSIVE), as a remount would only change the top.
     int remount_in(const Op& op) {
         int fd = walk(rootfd, op.components, false, 0);
         if (fd < 0) return -1;
-        char p[32];
-        int r = ::mount(nullptr, fd_path(p, fd), nullptr, MS_BIND | MS_REMOUNT | op.flags, nullptr);
+        mount_attr attr{};
+        if (op.flags & MS_RDONLY) attr.attr_set |= MOUNT_ATTR_RDONLY;
+        if (op.flags & MS_NOSUID) attr.attr_set |= MOUNT_ATTR_NOSUID;
+        if (op.flags & MS_NODEV) attr.attr_set |= MOUNT_ATTR_NODEV;
+        if (op.flags & MS_NOEXEC) attr.attr_set |= MOUNT_ATTR_NOEXEC;
+        int r = static_cast<int>(::syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
+                                           &attr, sizeof attr));
         int e = errno;
         ::close(fd);
         errno = e;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <thread>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -16,11 +17,15 @@
 
 namespace zone {
 
-Daemon::Daemon(Paths paths, DaemonConfig cfg, std::string config_file)
-    : store_(std::move(paths)), images_(store_.paths().images_dir()), cfg_(std::move(cfg)), config_file_(std::move(config_file)) {}
+Daemon::Daemon(Paths paths, DaemonConfig cfg, std::string config_file,
+               std::function<void(DaemonConfig&)> overrides)
+    : store_(std::move(paths)), images_(store_.paths().images_dir()), cfg_(std::move(cfg)),
+      config_file_(std::move(config_file)), overrides_(std::move(overrides)) {}
 
 Result<void> Daemon::load() {
     TRY_VOID(store_.init());
+    network_ = std::make_unique<ZoneNetwork>(config().network, paths().root);
+    TRY_VOID(network_->load());
     TRY(names, store_.list_zones());
     for (const auto& n : names) {
         auto cfg = store_.load_config(n);
@@ -44,9 +49,16 @@ Result<void> Daemon::load() {
         }
         ZoneState s = z->status.state;
         if (s == ZoneState::Running || s == ZoneState::ShuttingDown || s == ZoneState::Ready ||
-            s == ZoneState::Down)
+            s == ZoneState::Down) {
             readopt_zone(*this, z);
+        } else {
+            TRY(lk, ZoneLock::acquire(z));
+            reap_orphan_cgroup(*this, *lk);
+        }
     }
+    // A zoned that crashed with no zone running may have left its bridge
+    // and table behind.
+    network_->teardown_if_idle(any_running(), /*after_crash=*/true);
     ZLOG_INFO("loaded %zu zone(s) from %s", names.size(), store_.paths().zones_dir().c_str());
     return ok();
 }
@@ -129,6 +141,38 @@ void Daemon::release_zone_id(int id) {
     ids_.erase(id);
 }
 
+void Daemon::autoboot() {
+    std::vector<std::shared_ptr<Zone>> todo;
+    for (auto& z : registry_.all())
+        if (z->config.get_or("autoboot", "false") == "true") todo.push_back(z);
+    if (todo.empty()) return;
+    std::thread([this, todo] {
+        for (const auto& z : todo) {
+            auto lk = ZoneLock::acquire(z);
+            if (!lk || !(*lk)->exists || (*lk)->status.state != ZoneState::Installed) continue;
+            auto r = boot_zone(*this, z);
+            if (r) ZLOG_INFO("zone=%s booted (autoboot)", z->name.c_str());
+            else ZLOG_ERROR("zone=%s autoboot: %s", z->name.c_str(), r.error().message().c_str());
+        }
+    }).detach();
+}
+
+bool Daemon::any_running() {
+    for (auto& z : registry_.all()) {
+        auto lk = ZoneLock::acquire(z, std::chrono::seconds(5));
+        if (!lk) return true;
+        ZoneState s = (*lk)->status.state;
+        if ((*lk)->exists && s != ZoneState::Configured && s != ZoneState::Installed &&
+            s != ZoneState::Incomplete)
+            return true;
+    }
+    return false;
+}
+
+void Daemon::stop() {
+    if (network_) network_->teardown_if_idle(any_running());
+}
+
 DaemonConfig Daemon::config() const {
     std::lock_guard g(cfg_mu_);
     return cfg_;
@@ -137,6 +181,14 @@ DaemonConfig Daemon::config() const {
 Result<void> Daemon::reload_config() {
     if (config_file_.empty()) return ok();
     TRY(cfg, load_daemon_config(config_file_));
+    if (overrides_) overrides_(cfg);
+    {
+        std::lock_guard g(cfg_mu_);
+        // The cgroup tree and the network are set up at start; their
+        // settings take effect at the next start of zoned.
+        cfg.cgroup_parent = cfg_.cgroup_parent;
+        cfg.network = cfg_.network;
+    }
     log::set_level(cfg.log_level);
     std::lock_guard g(cfg_mu_);
     cfg_ = std::move(cfg);

@@ -16,6 +16,7 @@
 #include "runtime/paths.hpp"
 #include "runtime/registry.hpp"
 #include "runtime/store.hpp"
+#include "runtime/zone_net.hpp"
 #include "images/store.hpp"
 
 namespace zone {
@@ -60,15 +61,24 @@ struct HostRuntime {
 
 class Daemon {
   public:
-    Daemon(Paths paths, DaemonConfig cfg, std::string config_file);
+    // `overrides` re-applies the command line's settings over the file's,
+    // at start and at every SIGHUP.
+    Daemon(Paths paths, DaemonConfig cfg, std::string config_file,
+           std::function<void(DaemonConfig&)> overrides = {});
 
     // Creates the layout and loads every zone from disk.
     Result<void> load();
+    // Boots every installed zone with autoboot=true (in the background).
+    void autoboot();
+    // zoned stops: running zones keep running; with none, the network goes.
+    void stop();
+    bool any_running();
 
     const Paths& paths() const { return store_.paths(); }
     Store& store() { return store_; }
     images::Store& images() { return images_; }
     HostRuntime& host() { return host_; }
+    ZoneNetwork& network() { return *network_; }
     // Finds the cgroup2 mount, the helpers, and seals the built-in init.
     Result<void> prepare_host();
     // Smallest zone id not used by a running zone.
@@ -88,9 +98,11 @@ class Daemon {
     images::Store images_;
     Registry registry_;
     HostRuntime host_;
+    std::unique_ptr<ZoneNetwork> network_;
     mutable std::mutex cfg_mu_;
     DaemonConfig cfg_;
     std::string config_file_;
+    std::function<void(DaemonConfig&)> overrides_;
     std::vector<Method> methods_;
     std::mutex ids_mu_;
     std::set<int> ids_;

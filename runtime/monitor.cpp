@@ -161,8 +161,9 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
             ::dup2(con.slave.get(), 1);
             ::dup2(con.slave.get(), 2);
             ::ioctl(0, TIOCSCTTY, 0);
-            // Nothing of the host but stdio survives exec.
+            // Nothing of the host but stdio survives exec: no fd, no ignored signal.
             ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+            proc::reset_signals_for_exec();
             if (builtin)
                 ::syscall(SYS_execveat, kInitFd, "", argv, envp, AT_EMPTY_PATH);
             else

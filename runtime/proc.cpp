@@ -85,6 +85,21 @@ int shell_status(int ws) {
     return 255;
 }
 
+void reset_signals_for_exec() {
+    struct kernel_sigaction {
+        void (*handler)(int);
+        unsigned long flags;
+        void (*restorer)();
+        unsigned long mask;
+    } dfl{SIG_DFL, 0, nullptr, 0};
+    for (int sig = 1; sig <= 64; ++sig) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        ::syscall(SYS_rt_sigaction, sig, &dfl, nullptr, 8);
+    }
+    unsigned long none = 0;
+    ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, 8);
+}
+
 pid_t clone3(const Clone3Args& a) {
     clone_args ca{};
     ca.flags = a.flags;

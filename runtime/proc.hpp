@@ -30,6 +30,11 @@ bool pidfd_wait_exit(int pidfd, int timeout_ms);
 std::string describe_wait_status(int wstatus);
 int shell_status(int wstatus);
 
+// In a child about to exec into a zone: every signal back to its default
+// disposition and unblocked (zoned and the monitor ignore SIGPIPE, and an
+// ignored signal would survive exec). Raw syscalls only.
+void reset_signals_for_exec();
+
 struct Clone3Args {
     unsigned long long flags = 0;
     int* pidfd = nullptr;       // CLONE_PIDFD target

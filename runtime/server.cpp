@@ -28,7 +28,12 @@ void Server::handle_line(Connection& conn, const std::string& line, std::vector<
     auto req = api::parse_request(line);
     if (!req) {
         ZLOG_WARN("malformed request: %s", req.error().message().c_str());
-        conn.send(api::encode_error(nullptr, req.error()), {});
+        // Echo the id when the line had a usable one, so the client can match.
+        api::json id;
+        auto j = api::json::parse(line, nullptr, false);
+        if (j.is_object() && j.contains("id") && (j["id"].is_number_integer() || j["id"].is_string()))
+            id = j["id"];
+        conn.send(api::encode_error(id, req.error()), {});
         return;
     }
     auto peer = api::peer_cred(conn.fd());

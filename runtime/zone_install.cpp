@@ -59,6 +59,9 @@ Result<void> uninstall_zone(Daemon& d, Zone& z, bool force) {
         if (!r) return std::move(r).error().wrap("zone '" + z.name + "': uninstalling");
     }
     z.status.image_version = 0;
+    z.status.address.clear();
+    if (auto r = d.network().release(z.name); !r)
+        return std::move(r).error().wrap("zone '" + z.name + "': releasing its addresses");
     TRY_VOID(set_state(d, z, ZoneState::Configured));
     ZLOG_INFO("zone=%s uninstalled", z.name.c_str());
     return ok();

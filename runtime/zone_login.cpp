@@ -143,9 +143,7 @@ Result<Session> spawn(const ExecPlan& plan, int init_pidfd, int cgroup_fd, int h
         if (::syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) < 0) fail(3);
         if (::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) < 0) fail(3);
         if (::chdir(plan.cwd.c_str()) < 0 && ::chdir("/") < 0) fail(4);
-        sigset_t none;
-        sigemptyset(&none);
-        ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, 8);
+        proc::reset_signals_for_exec();
         ::execve(plan.path.c_str(), const_cast<char* const*>(argv.data()),
                  const_cast<char* const*>(envp.data()));
         fail(5);

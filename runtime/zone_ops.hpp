@@ -25,6 +25,10 @@ void watch_zone(Daemon& d, const std::shared_ptr<Zone>& z);
 // zoned start-up: find a running zone's monitor and init again, or finish it.
 void readopt_zone(Daemon& d, const std::shared_ptr<Zone>& z);
 
+// zoned start-up, for a zone recorded as not running: kill and remove what
+// a boot cut off by a crash of zoned left in its cgroup.
+void reap_orphan_cgroup(Daemon& d, Zone& z);
+
 // The running zone's init, as a pidfd (re-opened from state if needed).
 Result<int> zone_init_pidfd(Zone& z);
 

@@ -158,6 +158,10 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
     // 1. state checked by the caller under the zone's lock; resolve the image.
     unsigned version = 0;
     TRY(spec, make_boot_spec(d, z, version));
+    // Network: leases, the bridge, the zone's /etc/hosts and resolv.conf.
+    std::string files_root = spec.root_type == "copy" ? spec.copy_root : spec.upper;
+    if (auto r = d.network().prepare_boot(z, spec, files_root); !r)
+        return std::move(r).error().wrap("zone '" + z.name + "': network");
     // 2. the zone's cgroup (caps come with the resource-control work).
     TRY(cgroup, cg::Cgroup::create(spec.cgroup));
     if (cgroup.populated())
@@ -177,11 +181,15 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
     if (!init_pidfd) return std::move(init_pidfd).error().wrap("zone '" + z.name + "': booting");
 
     // 6. persist `running` with the monitor's and init's identities.
+    if (auto r = d.network().activate(z); !r)
+        return std::move(r).error().wrap("zone '" + z.name + "': port forwards");
     ZoneStatus st = z.status;
     st.state = ZoneState::Running;
+    st.address = spec.nets.empty() ? "" : spec.nets[0].address;
     st.zone_id = d.allocate_zone_id();
     st.monitor_pid = mon.pid;
-    st.monitor_start = proc::start_time(mon.pid).has_value() ? *proc::start_time(mon.pid) : 0;
+    auto mon_start = proc::start_time(mon.pid);
+    st.monitor_start = mon_start ? *mon_start : 0;
     st.init_pid = init_pid;
     st.init_start = (*answer)["init_start"].get<unsigned long long>();
     st.cgroup = spec.cgroup;
@@ -191,6 +199,7 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
     st.last_exit_text.clear();
     if (auto r = d.store().save_status(z.name, st); !r) {
         d.release_zone_id(st.zone_id);
+        d.network().deactivate(z.name);
         return std::move(r).error().wrap("zone '" + z.name + "': recording its state");
     }
     z.status = st;

@@ -66,6 +66,7 @@ void finish_zone(Daemon& d, Zone& z) {
     ::unlink((run + "/exit.json").c_str());
     ::unlink((run + "/console.sock").c_str());
     if (z.status.zone_id > 0) d.release_zone_id(z.status.zone_id);
+    d.network().deactivate(z.name);
     ZoneStatus st = z.status;
     st.state = ZoneState::Installed;
     st.zone_id = -1;
@@ -142,10 +143,33 @@ void readopt_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
             live->init_pidfd = std::move(init).value();
         z.live = live;
         if (z.status.zone_id > 0) d.claim_zone_id(z.status.zone_id);
+        if (auto r = d.network().activate(z); !r)
+            ZLOG_WARN("zone=%s restoring its port forwards: %s, ignoring", z.name.c_str(),
+                      r.error().message().c_str());
         ZLOG_INFO("zone=%s re-adopted: monitor pid %d, init pid %d", z.name.c_str(),
                   z.status.monitor_pid, z.status.init_pid);
+        if (z.status.state == ZoneState::ShuttingDown) {
+            // Its shutdown was cut off with zoned; nobody times it any more.
+            ZLOG_INFO("zone=%s was shutting down; halting it", z.name.c_str());
+            (void)halt_zone(d, z);
+            return;
+        }
     }
     watch_zone(d, zp);
+}
+
+void reap_orphan_cgroup(Daemon& d, Zone& z) {
+    // A boot cut off between the monitor's answer and state.json leaves a
+    // zone that runs unrecorded: its cgroup is the only trace.
+    std::string path = d.host().cgroup_parent + "/" + z.name;
+    if (!fs::exists(path)) return;
+    auto cg = cg::Cgroup::open(path);
+    if (!cg) return;
+    if (cg->populated())
+        ZLOG_WARN("zone=%s is %s but has processes in %s; killing them", z.name.c_str(),
+                  std::string(to_string(z.status.state)).c_str(), path.c_str());
+    if (auto r = cg->destroy(); !r)
+        ZLOG_WARN("zone=%s removing %s: %s, ignoring", z.name.c_str(), path.c_str(), r.error().message().c_str());
 }
 
 Result<int> zone_init_pidfd(Zone& z) {

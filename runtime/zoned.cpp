@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : 2;  // usage errors exit 2, whatever CLI11 would say
     }
     if (version) {
         std::printf("zoned %s (protocol %d)\n", ZONE_VERSION, api::kProtocolVersion);
@@ -54,15 +55,27 @@ int main(int argc, char** argv) {
         }
         cfg = std::move(c).value();
     }
-    if (!log_level.empty() && !log::parse_level(log_level, cfg.log_level)) {
+    log::Level cli_level{};
+    if (!log_level.empty() && !log::parse_level(log_level, cli_level)) {
         std::fprintf(stderr, "zoned: --log-level '%s' is not one of debug, info, warning, error\n",
                      log_level.c_str());
         return 2;
     }
-    if (!cgroup_parent.empty()) cfg.cgroup_parent = cgroup_parent;
+    if (!cgroup_parent.empty()) {
+        auto checked = parse_daemon_config("cgroup-parent = " + cgroup_parent, "--cgroup-parent");
+        if (!checked) {
+            std::fprintf(stderr, "zoned: %s\n", checked.error().message().c_str());
+            return 2;
+        }
+    }
+    auto overrides = [=](DaemonConfig& c) {
+        if (!log_level.empty()) c.log_level = cli_level;
+        if (!cgroup_parent.empty()) c.cgroup_parent = cgroup_parent;
+    };
+    overrides(cfg);
     log::set_level(cfg.log_level);
 
-    Daemon daemon(paths, cfg, config_file);
+    Daemon daemon(paths, cfg, config_file, overrides);
     daemon.add_methods(daemon_methods());
     daemon.add_methods(zone_config_methods());
     daemon.add_methods(zone_list_methods());
@@ -87,11 +100,13 @@ int main(int argc, char** argv) {
         ZLOG_ERROR("%s", listener.error().message().c_str());
         return 1;
     }
+    daemon.autoboot();
     Server server(daemon);
     if (auto r = server.run(std::move(listener).value()); !r) {
         ZLOG_ERROR("%s", r.error().message().c_str());
         return 1;
     }
+    daemon.stop();
     ZLOG_INFO("stopped");
     return 0;
 }

@@ -21,6 +21,16 @@ int usage(const Tool& t) {
     return kExitUsage;
 }
 
+// zoneadm list -p fields: ':' and '\\' escaped with '\\', as Solaris does.
+std::string esc(const std::string& s) {
+    std::string out;
+    for (char ch : s) {
+        if (ch == ':' || ch == '\\') out += '\\';
+        out += ch;
+    }
+    return out;
+}
+
 std::string str(const json& j, const char* k) {
     auto it = j.find(k);
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -60,7 +70,7 @@ int list(Tool& t, const std::vector<std::string>& args) {
         if (!image.empty() && ver && image.find('@') == std::string::npos) image += "@" + std::to_string(ver);
         if (parseable) {
             std::printf("%s:%s:%s:%s:%s:%s:%s\n", ids.c_str(), str(z, "name").c_str(),
-                        str(z, "state").c_str(), str(z, "path").c_str(), str(z, "uuid").c_str(),
+                        str(z, "state").c_str(), esc(str(z, "path")).c_str(), str(z, "uuid").c_str(),
                         str(z, "brand").c_str(), str(z, "ip_type").c_str());
         } else if (verbose) {
             if (&z == &rows[0])
