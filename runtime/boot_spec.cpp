@@ -12,7 +12,7 @@ json to_json(const BootSpec& s) {
     json nets = json::array();
     for (const auto& n : s.nets)
         nets.push_back({{"host_if", n.host_if}, {"zone_if", n.zone_if}, {"bridge", n.bridge},
-                        {"address", n.address}, {"gateway", n.gateway}});
+                        {"address", n.address}, {"gateway", n.gateway}, {"isolated", n.isolated}});
     return json{{"own_netns", s.own_netns}, {"nets", nets}, {"name", s.name},       {"hostname", s.hostname}, {"root_type", s.root_type},
                 {"lower", s.lower},     {"upper", s.upper},       {"work", s.work},
                 {"copy_root", s.copy_root}, {"mountpoint", s.mountpoint}, {"init", s.init},
@@ -49,7 +49,7 @@ Result<BootSpec> boot_spec_from_json(const json& j) {
         for (const auto& n : j.at("nets"))
             s.nets.push_back(NetSpec{n.at("host_if").get<std::string>(), n.at("zone_if").get<std::string>(),
                                      n.at("bridge").get<std::string>(), n.at("address").get<std::string>(),
-                                     n.at("gateway").get<std::string>()});
+                                     n.at("gateway").get<std::string>(), n.at("isolated").get<bool>()});
         return s;
     } catch (const json::exception& e) {
         return make_error("EINVAL", std::string("boot spec: ") + e.what());

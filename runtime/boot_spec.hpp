@@ -26,6 +26,7 @@ struct NetSpec {
     std::string bridge;
     std::string address;   // CIDR
     std::string gateway;   // default route via, "" for none
+    bool isolated = false; // the host end is an isolated bridge port
 };
 
 struct BootSpec {

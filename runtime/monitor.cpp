@@ -114,6 +114,7 @@ Result<void> setup_network(const BootSpec& spec, pid_t child) {
         TRY(bridge, net::link_index(host, n.bridge));
         if (bridge == 0) return make_error("ENODEV", "bridge " + n.bridge + " does not exist");
         TRY_VOID(net::create_veth(host, n.host_if, bridge, n.zone_if, nsfd.get()));
+        if (n.isolated) TRY_VOID(net::set_port_isolated(host, n.host_if));
         TRY(addr, net::parse_cidr(n.address));
         uint32_t gw = 0;
         if (!n.gateway.empty()) {

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -138,6 +140,31 @@ Result<void> create_veth(NlSocket& host, const std::string& host_name, int bridg
     rtnl_link_put(peer);
     int err = rtnl_link_add(host.get(), veth.p, NLM_F_CREATE | NLM_F_EXCL);
     if (err < 0) return nl_error(err, "create veth " + host_name + " (peer " + zone_name + " in the zone)");
+    return ok();
+}
+
+Result<void> set_port_isolated(NlSocket& sk, const std::string& ifname) {
+    TRY(idx, link_index(sk, ifname));
+    if (idx == 0) return make_error("ENODEV", "no link " + ifname);
+    // libnl has no setter for IFLA_BRPORT_ISOLATED: a plain RTM_SETLINK for
+    // the bridge family with the flag in IFLA_PROTINFO.
+    nl_msg* msg = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK);
+    if (!msg) return make_error("ENOMEM", "nlmsg_alloc");
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_BRIDGE;
+    ifi.ifi_index = idx;
+    int err = nlmsg_append(msg, &ifi, sizeof ifi, NLMSG_ALIGNTO);
+    nlattr* nest = err < 0 ? nullptr : nla_nest_start(msg, IFLA_PROTINFO | NLA_F_NESTED);
+    if (nest) {
+        err = nla_put_u8(msg, IFLA_BRPORT_ISOLATED, 1);
+        nla_nest_end(msg, nest);
+        if (err >= 0) err = nl_send_sync(sk.get(), msg);  // frees msg
+        else nlmsg_free(msg);
+    } else {
+        nlmsg_free(msg);
+        err = err < 0 ? err : -NLE_NOMEM;
+    }
+    if (err < 0) return nl_error(err, "isolate bridge port " + ifname);
     return ok();
 }
 

@@ -44,6 +44,11 @@ Result<int> link_index(NlSocket& sk, const std::string& name);   // 0 when missi
 Result<void> create_veth(NlSocket& host, const std::string& host_name, int bridge_ifindex,
                          const std::string& zone_name, int netns_fd);
 
+// Marks a bridge port isolated: isolated ports reach the bridge (the host)
+// and non-isolated ports, never each other. Done in the bridge itself, so it
+// holds without br_netfilter and for every protocol.
+Result<void> set_port_isolated(NlSocket& sk, const std::string& ifname);
+
 // Inside the zone (a socket opened in its namespace): address, link up,
 // and a default route via `gateway` (0: none).
 Result<void> configure_zone_link(NlSocket& zone, const std::string& ifname, const Cidr& addr,

@@ -35,7 +35,9 @@ Result<void> ZoneNetwork::ensure_bridge_locked() {
     net::Cidr gw = leases_->gateway();
     auto idx = net::ensure_bridge(sk, cfg_.bridge, gw);
     if (!idx) return std::move(idx).error();
-    if (cfg_.nat) TRY_VOID(net::enable_ip_forward());
+    // Routing between the bridge and the world (NAT, forwards reached from
+    // other hosts) needs forwarding on.
+    TRY_VOID(net::enable_ip_forward());
     TRY_VOID(apply_locked());
     bridge_ready_ = true;
     return ok();
@@ -63,18 +65,15 @@ Result<void> ZoneNetwork::prepare_boot(const Zone& z, BootSpec& spec, const std:
         std::string gw = r->get_or("defrouter", "");
         if (gw.empty() && bridge == cfg_.bridge && index == 0) gw = net::ipv4_to_string(leases_->gateway().addr);
         spec.nets.push_back(NetSpec{host_ifname(root_, z.name, index), "eth" + std::to_string(index),
-                                    bridge, net::to_string(*addr), gw});
+                                    bridge, net::to_string(*addr), gw,
+                                    cfg_.isolate && bridge == cfg_.bridge});
         addrs.push_back(net::ipv4_to_string(addr->addr));
         ++index;
     }
     if (nets.empty()) return ok();
     std::string gateway = net::ipv4_to_string(leases_->gateway().addr);
     TRY_VOID(net::write_zone_file(root_dir, "etc/hosts", net::render_hosts(spec.hostname, addrs, gateway)));
-    std::vector<std::string> dns = cfg_.dns;
-    if (dns.empty()) {
-        auto host = fs::read_file("/etc/resolv.conf");
-        if (host) dns = net::usable_nameservers(*host);
-    }
+    std::vector<std::string> dns = cfg_.dns.empty() ? net::host_nameservers() : cfg_.dns;
     TRY_VOID(net::write_zone_file(root_dir, "etc/resolv.conf", net::render_resolv(dns)));
     return ok();
 }
