@@ -47,7 +47,9 @@ Result<BootSpec> read_spec() {
     return boot_spec_from_json(j);
 }
 
-void answer(const json& j) { (void)api::write_all(kControlFd, j.dump() + "\n"); }
+void answer(const json& j, int fd = -1) {
+    (void)api::send_with_fds(kControlFd, j.dump() + "\n", fd >= 0 ? std::vector<int>{fd} : std::vector<int>{});
+}
 
 struct Console {
     UniqueFd master, slave;
@@ -300,8 +302,11 @@ int run() {
     auto init = clone_init(*spec, *con, *cgroup);
     if (!init) return fail(init.error());
     auto start = proc::start_time(init->pid);
+    // init's pidfd goes along: zoned must never re-open init by a bare pid,
+    // which may already be reaped (an init that exits at once) or reused.
     answer({{"ok", true}, {"init_pid", init->pid}, {"init_start", start ? *start : 0ULL},
-            {"console", con->slave_path}});
+            {"console", con->slave_path}, {"nfds", 1}},
+           init->pidfd.get());
     ::close(kInitFd);
     return serve(*spec, *con, *init, *cgroup);
 }

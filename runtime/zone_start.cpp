@@ -127,19 +127,24 @@ Result<Monitor> spawn_monitor(Daemon& d, const BootSpec& spec) {
     return m;
 }
 
+struct Answer {
+    json body;
+    UniqueFd init_pidfd;  // sent along by the monitor (SCM_RIGHTS)
+};
+
 // Sends the spec and reads the monitor's one-line answer.
-Result<json> handshake(Monitor& m, const BootSpec& spec) {
+Result<Answer> handshake(Monitor& m, const BootSpec& spec) {
     TRY_VOID(api::write_all(m.control.get(), to_json(spec).dump() + "\n"));
     api::LineBuffer buf;
     std::string line;
     char chunk[4096];
+    std::vector<UniqueFd> fds;
     while (buf.next(line) != api::LineBuffer::Status::Line) {
-        ssize_t n = ::read(m.control.get(), chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return sys_error("read(zone monitor)");
-        if (n == 0) return make_error("EPIPE", "the zone monitor exited during boot (see " +
-                                                   spec.run_dir + "/monitor.log)");
-        buf.feed(std::string_view(chunk, static_cast<size_t>(n)));
+        auto n = api::recv_with_fds(m.control.get(), chunk, sizeof chunk, fds);
+        if (!n) return std::move(n).error().wrap("reading the zone monitor's answer");
+        if (*n == 0) return make_error("EPIPE", "the zone monitor exited during boot (see " +
+                                                    spec.run_dir + "/monitor.log)");
+        buf.feed(std::string_view(chunk, *n));
     }
     json j = json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return make_error("EPROTO", "bad answer from the zone monitor");
@@ -148,7 +153,8 @@ Result<json> handshake(Monitor& m, const BootSpec& spec) {
         if (e.err == 0) e = make_error("EIO", j.value("message", std::string("boot failed")));
         return e;
     }
-    return j;
+    if (fds.empty()) return make_error("EPROTO", "the zone monitor sent no pidfd for init");
+    return Answer{std::move(j), std::move(fds[0])};
 }
 
 } // namespace
@@ -176,9 +182,7 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
     });
     auto answer = handshake(mon, spec);
     if (!answer) return std::move(answer).error().wrap("zone '" + z.name + "': booting");
-    int init_pid = (*answer)["init_pid"].get<int>();
-    auto init_pidfd = proc::pidfd_open(init_pid);
-    if (!init_pidfd) return std::move(init_pidfd).error().wrap("zone '" + z.name + "': booting");
+    int init_pid = answer->body["init_pid"].get<int>();
 
     // 6. persist `running` with the monitor's and init's identities.
     if (auto r = d.network().activate(z); !r)
@@ -191,7 +195,7 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
     auto mon_start = proc::start_time(mon.pid);
     st.monitor_start = mon_start ? *mon_start : 0;
     st.init_pid = init_pid;
-    st.init_start = (*answer)["init_start"].get<unsigned long long>();
+    st.init_start = answer->body["init_start"].get<unsigned long long>();
     st.cgroup = spec.cgroup;
     st.image_version = version;
     st.booted_config = config::to_json(z.config).dump();
@@ -205,7 +209,7 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
     z.status = st;
     auto live = std::make_shared<LiveZone>();
     live->monitor_pidfd = std::move(mon.pidfd);
-    live->init_pidfd = std::move(init_pidfd).value();
+    live->init_pidfd = std::move(answer->init_pidfd);
     live->monitor_is_child = true;
     z.live = live;
     stop_monitor.dismiss();
