@@ -494,8 +494,6 @@ TEST(ZoneRestart, RunningZoneSurvivesSigkillOfZoned) {
     EXPECT_EQ(d.zlogin("keep", "hostname").out, "keep\n");
 }
 
-// May fail now and then at its boots on a busy machine: the PRODUCT BUG
-// described above ZoneInit.InitThatExitsAtOnceBootsEveryTime.
 TEST(ZoneInit, ExitingByItselfReturnsTheZoneToInstalled) {
     ZT_REQUIRE_ROOT();
     TestDaemon d;
@@ -524,24 +522,16 @@ TEST(ZoneInit, ExitingByItselfReturnsTheZoneToInstalled) {
     EXPECT_TRUE(wait_for([&] { return d.state("quick") == "installed"; }, 10000));
 }
 
-// PRODUCT BUG (runtime/zone_start.cpp, boot_zone, "auto init_pidfd =
-// proc::pidfd_open(init_pid)" after the monitor's handshake): the monitor
-// answers with init's bare pid and then reaps init as soon as it exits, so an
-// init that exits at once is often gone before zoned opens its pidfd; the
-// boot then fails with "booting: pidfd_open(N): No such process (ESRCH)" and
-// is rolled back, instead of booting and going back to installed with its
-// exit recorded. (Opening a pidfd from a bare pid is also the pid-reuse race
-// DESIGN.md rules out.) Fix: the monitor hands init's pidfd (it has one from
-// CLONE_PIDFD) to zoned with SCM_RIGHTS on the control socket along with its
-// answer; failing that, treat ESRCH as "init already exited" and let
-// watch_zone()/finish_zone() record the exit.
+// An init that exits at once is reaped by its monitor right away; the boot
+// must still succeed and record the exit (the monitor hands init's pidfd to
+// zoned instead of zoned re-opening it by a bare pid, which was once the bug).
 TEST(ZoneInit, InitThatExitsAtOnceBootsEveryTime) {
     ZT_REQUIRE_ROOT();
     TestDaemon d;
     ASSERT_TRUE(d.started());
     ASSERT_TRUE(d.ensure_image());
-    // Several at once: a busy machine widens the window between the monitor's
-    // answer and zoned's pidfd_open.
+    // Several at once: a busy machine widens any window between the monitor's
+    // answer and zoned taking init's identity.
     constexpr int kZones = 6, kBoots = 10;
     for (int i = 0; i < kZones; ++i) {
         ASSERT_TRUE(d.configure("blink" + std::to_string(i), "set init=/bin/true"));
