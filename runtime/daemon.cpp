@@ -58,7 +58,12 @@ Result<void> Daemon::load() {
     }
     // A zoned that crashed with no zone running may have left its bridge
     // and table behind.
-    network_->teardown_if_idle(any_running(), /*after_crash=*/true);
+    if (any_running()) {
+        if (auto r = network_->adopt(); !r)
+            ZLOG_WARN("re-creating the zones' network: %s, ignoring", r.error().message().c_str());
+    } else {
+        network_->teardown_if_idle(false, /*after_crash=*/true);
+    }
     ZLOG_INFO("loaded %zu zone(s) from %s", names.size(), store_.paths().zones_dir().c_str());
     return ok();
 }

@@ -110,6 +110,11 @@ Result<void> ZoneNetwork::activate(const Zone& z) {
     return r;
 }
 
+Result<void> ZoneNetwork::adopt() {
+    std::lock_guard g(mu_);
+    return ensure_bridge_locked();
+}
+
 void ZoneNetwork::deactivate(const std::string& zone) {
     std::lock_guard g(mu_);
     if (!forwards_.erase(zone) || !bridge_ready_) return;

@@ -33,6 +33,9 @@ class ZoneNetwork {
     Result<void> activate(const Zone& z);
     void deactivate(const std::string& zone);
     Result<void> release(const std::string& zone);  // uninstall/delete: its leases
+    // zoned starts with zones still running: take the bridge and the table
+    // (with the forwards re-activated so far) back over.
+    Result<void> adopt();
     // No zone runs: the bridge and the table go. On stop only when this
     // zoned set them up; at start-up (`after_crash`) whatever a previous
     // zoned left behind under this configuration's names.

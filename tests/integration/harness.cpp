@@ -446,7 +446,7 @@ std::vector<ListRow> parse_list_p(const std::string& text) {
 
 // ---- TestDaemon ----------------------------------------------------------
 
-TestDaemon::TestDaemon() {
+TestDaemon::TestDaemon(const std::string& extra_config) {
     if (::geteuid() != 0) {
         setup_error_ = "not root";
         return;
@@ -463,7 +463,21 @@ TestDaemon::TestDaemon() {
         setup_error_ = "no cgroup2 mount in /proc/self/mountinfo";
         return;
     }
-    cgroup_name_ = "zt-" + std::to_string(::getpid()) + "-" + std::to_string(g_counter++);
+    unsigned n = g_counter++;
+    cgroup_name_ = "zt-" + std::to_string(::getpid()) + "-" + std::to_string(n);
+    // A /24 in 10.128.0.0/9 from pid and counter: parallel test processes
+    // (ctest -j) practically never meet.
+    uint32_t h = 2166136261u;
+    for (char c : cgroup_name_) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    char buf[64];
+    snprintf(buf, sizeof buf, "10.%u.%u.", 128 + (h >> 8) % 128, h % 256);
+    subnet_prefix_ = buf;
+    snprintf(buf, sizeof buf, "ztb%08x", h);
+    bridge_ = buf;
+    snprintf(buf, sizeof buf, "zt_%08x", h);
+    nft_table_ = buf;
+    write_text(config_path(), "bridge = " + bridge_ + "\nsubnet = " + subnet_prefix_ +
+                                  "0/24\nnft-table = " + nft_table_ + "\n" + extra_config + "\n");
     start();
 }
 
@@ -489,7 +503,8 @@ bool TestDaemon::start() {
     if (pid_ > 0) return true;
     std::vector<std::string> argv = {ZONED_BIN,    "--root",      root(),   "--run-dir",
                                      run_dir(),    "--socket",    socket(), "--cgroup-parent",
-                                     cgroup_name_, "--log-level", "debug"};
+                                     cgroup_name_, "--log-level", "debug",
+                                     "--config",   config_path()};
     int log = ::open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log < 0) return false;
     posix_spawn_file_actions_t fa;
@@ -676,6 +691,16 @@ void TestDaemon::teardown() {
         ::kill(p, SIGKILL);
     }
     wait_for([&] { return processes_using(dir_).empty(); }, 3000);
+    // 4a. zoned removes its bridge and nft table when it stops with no zone.
+    if (!bridge_.empty() && ::access(("/sys/class/net/" + bridge_).c_str(), F_OK) == 0) {
+        ADD_FAILURE() << "teardown: bridge " << bridge_ << " was left (deleted)";
+        run_command({"/sbin/ip", "link", "del", bridge_}, environment_with({}));
+    }
+    if (!nft_table_.empty() &&
+        run_command({"/usr/sbin/nft", "list", "table", "ip", nft_table_}, environment_with({})).status == 0) {
+        ADD_FAILURE() << "teardown: nft table " << nft_table_ << " was left (deleted)";
+        run_command({"/usr/sbin/nft", "delete", "table", "ip", nft_table_}, environment_with({}));
+    }
     // 4. Mounts must not leak to the host; detach any, deepest first, so that
     //    removing the tree never reaches through one.
     auto mounts = mounts_below(dir_);

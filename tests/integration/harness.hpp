@@ -116,9 +116,11 @@ std::vector<std::string> split_lines(const std::string& s);
 // A fresh token for names and markers: pid, counter and time.
 std::string unique_token();
 
+// Each daemon gets its own network too: bridge, /24 subnet and nft table,
+// written to its zoned.conf with `extra_config` lines appended.
 class TestDaemon {
   public:
-    TestDaemon();
+    explicit TestDaemon(const std::string& extra_config = "");
     ~TestDaemon();
     TestDaemon(const TestDaemon&) = delete;
     TestDaemon& operator=(const TestDaemon&) = delete;
@@ -139,6 +141,12 @@ class TestDaemon {
     std::string zone_dir(const std::string& zone) const { return root() + "/zones/" + zone; }
     pid_t pid() const { return pid_; }
     bool running() const;
+    std::string config_path() const { return dir_ + "/zoned.conf"; }
+    const std::string& bridge() const { return bridge_; }
+    const std::string& nft_table() const { return nft_table_; }
+    // "10.X.Y." of this daemon's 10.X.Y.0/24; the gateway is prefix + "1".
+    const std::string& subnet_prefix() const { return subnet_prefix_; }
+    std::string gateway() const { return subnet_prefix_ + "1"; }
 
     // `tool` is zonecfg, zoneadm, zlogin or zonestat (the symlinks) or zonectl.
     RunResult run(const std::string& tool, const std::vector<std::string>& args,
@@ -183,6 +191,7 @@ class TestDaemon {
     void print_logs() const;
     std::string dir_;
     std::string cgroup_mount_, cgroup_name_;
+    std::string bridge_, nft_table_, subnet_prefix_;
     pid_t pid_ = -1;
     std::set<std::string> images_;
     std::string setup_error_;
