@@ -208,7 +208,8 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
 
 void write_exit(const BootSpec& spec, int wstatus) {
     json j{{"wstatus", wstatus}, {"text", proc::describe_wait_status(wstatus)}};
-    auto r = fs::write_file_atomic(spec.run_dir + "/exit.json", j.dump() + "\n");
+    // In the run dir (tmpfs): no power cut to survive, no fsync.
+    auto r = fs::write_file_atomic(spec.run_dir + "/exit.json", j.dump() + "\n", 0644, false);
     if (!r) ZLOG_ERROR("zone=%s recording exit: %s", spec.name.c_str(), r.error().message().c_str());
 }
 

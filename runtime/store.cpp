@@ -100,12 +100,20 @@ Result<ZoneStatus> Store::load_status(const std::string& name) const {
         return std::move(text).error();
     }
     json j = json::parse(*text, nullptr, false);
-    if (j.is_discarded()) return make_error("EINVAL", paths_.status_path(name) + " is not valid JSON");
-    return status_from_json(j);
+    auto st = j.is_discarded() ? Result<ZoneStatus>(make_error("EINVAL", "not valid JSON"))
+                               : status_from_json(j);
+    if (st) return st;
+    // A record torn by a power cut (boot and halt do not fsync it): what is
+    // on disk says whether the zone was installed; whether it runs is
+    // decided again from the kernel.
+    ZoneStatus guess;
+    guess.state = fs::exists(paths_.zone_dir(name) + "/root") ? ZoneState::Installed : ZoneState::Configured;
+    guess.last_exit_text = "unknown (" + paths_.status_path(name) + " was unreadable: " + st.error().message() + ")";
+    return guess;
 }
 
-Result<void> Store::save_status(const std::string& name, const ZoneStatus& st) const {
-    return fs::write_file_atomic(paths_.status_path(name), to_json(st).dump(2) + "\n", 0600);
+Result<void> Store::save_status(const std::string& name, const ZoneStatus& st, bool durable) const {
+    return fs::write_file_atomic(paths_.status_path(name), to_json(st).dump(2) + "\n", 0600, durable);
 }
 
 Result<void> Store::remove_zone(const std::string& name) const {

@@ -201,7 +201,7 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
     st.booted_config = config::to_json(z.config).dump();
     st.last_exit = -1;
     st.last_exit_text.clear();
-    if (auto r = d.store().save_status(z.name, st); !r) {
+    if (auto r = d.store().save_status(z.name, st, /*durable=*/false); !r) {
         d.release_zone_id(st.zone_id);
         d.network().deactivate(z.name);
         return std::move(r).error().wrap("zone '" + z.name + "': recording its state");

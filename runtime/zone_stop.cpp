@@ -76,7 +76,7 @@ void finish_zone(Daemon& d, Zone& z) {
     st.booted_config.clear();
     st.last_exit = ex.wstatus;
     st.last_exit_text = ex.text;
-    if (auto r = d.store().save_status(z.name, st); !r)
+    if (auto r = d.store().save_status(z.name, st, /*durable=*/false); !r)
         ZLOG_ERROR("zone=%s recording its halt: %s", z.name.c_str(), r.error().message().c_str());
     z.status = st;
     z.live.reset();

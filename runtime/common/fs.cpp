@@ -34,7 +34,8 @@ static Result<void> write_all(int fd, const char* p, size_t n, const std::string
     return ok();
 }
 
-Result<void> write_file_atomic(const std::string& path, const std::string& content, mode_t mode) {
+Result<void> write_file_atomic(const std::string& path, const std::string& content, mode_t mode,
+                               bool durable) {
     std::string dir = dirname(path);
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     char suffix[32];
@@ -44,10 +45,11 @@ Result<void> write_file_atomic(const std::string& path, const std::string& conte
     if (!fd) return sys_error("open(" + tmp + ")");
     ScopeExit unlink_tmp([&] { ::unlink(tmp.c_str()); });
     TRY_VOID(write_all(fd.get(), content.data(), content.size(), tmp));
-    if (::fsync(fd.get()) < 0) return sys_error("fsync(" + tmp + ")");
+    if (durable && ::fsync(fd.get()) < 0) return sys_error("fsync(" + tmp + ")");
     fd.reset();
     if (::rename(tmp.c_str(), path.c_str()) < 0) return sys_error("rename(" + tmp + ", " + path + ")");
     unlink_tmp.dismiss();
+    if (!durable) return ok();
     UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dfd) return sys_error("open(" + dir + ")");
     if (::fsync(dfd.get()) < 0) return sys_error("fsync(" + dir + ")");

@@ -12,8 +12,10 @@ namespace zone::fs {
 // Writes `content` to `path` atomically: a temp file in the same directory,
 // fsync, rename over `path`, fsync of the directory. Readers see the old or
 // the new file, never a torn one, even across a crash (kill -9 or power).
+// With durable=false the fsyncs are skipped: still atomic against a crash
+// of the process (readers see old or new), not against a power cut.
 Result<void> write_file_atomic(const std::string& path, const std::string& content,
-                               mode_t mode = 0644);
+                               mode_t mode = 0644, bool durable = true);
 
 Result<std::string> read_file(const std::string& path);
 // Like read_file, but a missing file yields an empty optional-like flag.

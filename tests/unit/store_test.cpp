@@ -63,7 +63,7 @@ TEST(Store_Status, RoundTripAndDefaults) {
     EXPECT_EQ(back->last_exit_text, "exited 0");
 }
 
-TEST(Store_Status, GarbageIsAnError) {
+TEST(Store_Status, TornRecordFallsBackToWhatIsOnDisk) {
     TempDir d;
     Paths p;
     p.root = d.path;
@@ -71,9 +71,15 @@ TEST(Store_Status, GarbageIsAnError) {
     ASSERT_TRUE(s.init());
     ASSERT_TRUE(fs::mkdir_p(p.zone_dir("web")));
     ASSERT_TRUE(fs::write_file_atomic(p.status_path("web"), "{not json"));
-    EXPECT_FALSE(s.load_status("web"));
+    auto st = s.load_status("web");
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->state, ZoneState::Configured);  // no root dir: never installed
+    EXPECT_NE(st->last_exit_text.find("unreadable"), std::string::npos);
+    ASSERT_TRUE(fs::mkdir_p(p.zone_dir("web") + "/root"));
     ASSERT_TRUE(fs::write_file_atomic(p.status_path("web"), R"({"state":"flying"})"));
-    EXPECT_FALSE(s.load_status("web"));
+    st = s.load_status("web");
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->state, ZoneState::Installed);
 }
 
 TEST(Store_Zones, DirectoryWithoutConfigIsIgnored) {
