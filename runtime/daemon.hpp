@@ -115,6 +115,7 @@ std::vector<Method> zone_list_methods();    // api_zone_list.cpp
 std::vector<Method> image_methods();        // api_image.cpp
 std::vector<Method> zone_run_methods();     // api_zone_run.cpp
 std::vector<Method> zone_login_methods();   // api_zone_login.cpp
+std::vector<Method> zone_stats_methods();   // api_zone_stats.cpp
 
 // Shorthand for handlers: the zone named by params.name, locked.
 Result<ZoneLock> lock_zone_param(Call& c, bool must_exist = true);

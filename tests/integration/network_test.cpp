@@ -3,6 +3,7 @@
 // side. All traffic stays on this machine: the host, its test bridges and
 // the zones' namespaces.
 #include <arpa/inet.h>
+#include <map>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -262,6 +263,37 @@ TEST(Network, SharedAndNoneIpTypes) {
     EXPECT_EQ(split_lines(trim(own)).size(), 1U) << own;  // loopback only
     EXPECT_NE(trim(links), "1");
     EXPECT_TRUE(veths_on(d.bridge()).empty());
+}
+
+} // namespace
+} // namespace zt
+
+namespace zt {
+namespace {
+
+TEST(Network, ZonestatCountsTheZonesTraffic) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.boot_new_zone("talker", "add net; end"));
+    ASSERT_TRUE(d.boot_new_zone("quiet"));
+    ASSERT_EQ(d.zlogin("talker", "ping -c 3 -i 0.2 -W 1 " + d.gateway() + " >/dev/null").status, 0);
+    auto r = d.run("zonestat", {"-o", "json"});
+    ASSERT_EQ(r.status, 0) << r;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << r.out;
+    std::map<std::string, nlohmann::json> by;
+    for (const auto& z : j["zones"]) by[z.value("zone", "")] = z;
+    ASSERT_TRUE(by.count("talker") && by.count("quiet") && by.count("[total]")) << r.out;
+    EXPECT_GE(by["talker"].value("tx_bytes", 0.0), 3 * 84.0) << r.out;  // three echo requests
+    EXPECT_GE(by["talker"].value("rx_bytes", 0.0), 3 * 84.0) << r.out;
+    EXPECT_EQ(by["quiet"].value("tx_bytes", -1.0), 0.0) << r.out;       // loopback only
+    EXPECT_GE(by["talker"].value("procs", 0), 1);
+    // Parseable form and a zone filter.
+    auto p = d.run("zonestat", {"-p", "-z", "talker"});
+    ASSERT_EQ(p.status, 0) << p;
+    EXPECT_EQ(p.out.rfind("talker:", 0), 0U) << p.out;
+    EXPECT_EQ(p.out.find("quiet"), std::string::npos) << p.out;
 }
 
 } // namespace

@@ -213,3 +213,32 @@ TEST(Cgroup_Mount, PureV2AndHybrid) {
 
 } // namespace
 } // namespace zone
+
+#include "runtime/zone_stats.hpp"
+
+namespace zone {
+namespace {
+
+TEST(Stats_NetDev, SumsEveryInterfaceButLoopback) {
+    const char* text =
+        "Inter-|   Receive                                                |  Transmit\n"
+        " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n"
+        "    lo:     100       2    0    0    0     0          0         0      100       2    0    0    0     0       0          0\n"
+        "  eth0:    5000      40    0    0    0     0          0         0     3000      30    0    0    0     0       0          0\n"
+        "  eth1:      10       1    0    0    0     0          0         0       20       2    0    0    0     0       0          0\n";
+    auto c = stats::parse_net_dev(text);
+    EXPECT_EQ(c.rx_bytes, 5010U);
+    EXPECT_EQ(c.rx_packets, 41U);
+    EXPECT_EQ(c.tx_bytes, 3020U);
+    EXPECT_EQ(c.tx_packets, 32U);
+}
+
+TEST(Stats_Keyed, FindsExactKeysOnly) {
+    const char* text = "usage_usec 1234\nuser_usec 1000\nsystem_usec 234\nusage_usec_x 9\n";
+    EXPECT_EQ(stats::keyed_value(text, "usage_usec"), 1234U);
+    EXPECT_EQ(stats::keyed_value(text, "system_usec"), 234U);
+    EXPECT_EQ(stats::keyed_value(text, "missing"), 0U);
+}
+
+} // namespace
+} // namespace zone
