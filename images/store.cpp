@@ -88,31 +88,9 @@ Result<UniqueFd> lock_builds(int namefd, const std::string& where, ProgressFn fn
     return fd;
 }
 
-// Entry names of a directory given by fd (without "." and "..").
-Result<std::vector<std::string>> read_names(int dirfd, const std::string& where) {
-    int dup = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-    if (dup < 0) return sys_error("dup(" + where + ")");
-    DIR* d = ::fdopendir(dup);
-    if (!d) {
-        ::close(dup);
-        return sys_error("fdopendir(" + where + ")");
-    }
-    ScopeExit close_dir([&] { ::closedir(d); });
-    ::rewinddir(d);
-    std::vector<std::string> out;
-    errno = 0;
-    while (dirent* e = ::readdir(d)) {
-        if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, ".."))
-            out.emplace_back(e->d_name);
-        errno = 0;
-    }
-    if (errno != 0) return sys_error("readdir(" + where + ")");
-    return out;
-}
-
 // Under the build lock, any .build-* directory belongs to a build that died.
 Result<void> remove_stale_builds(int namefd, const std::string& where, ProgressFn fn, void* ctx) {
-    TRY(names, read_names(namefd, where));
+    TRY(names, fs::list_dir(namefd, where));
     for (const auto& n : names) {
         if (n.rfind(kBuildPrefix, 0) != 0) continue;
         say(fn, ctx, "removing the stale build " + n);
@@ -123,7 +101,7 @@ Result<void> remove_stale_builds(int namefd, const std::string& where, ProgressF
 }
 
 Result<unsigned> next_version(int namefd, const std::string& where) {
-    TRY(names, read_names(namefd, where));
+    TRY(names, fs::list_dir(namefd, where));
     unsigned max = 0;
     for (const auto& n : names)
         if (auto v = parse_version_dir(n)) max = std::max(max, *v);
@@ -132,7 +110,7 @@ Result<unsigned> next_version(int namefd, const std::string& where) {
 
 // Sum of the sizes of the regular files below dirfd, on its file system only.
 Result<unsigned long long> tree_size(int dirfd, dev_t dev, const std::string& where) {
-    TRY(names, read_names(dirfd, where));
+    TRY(names, fs::list_dir(dirfd, where));
     unsigned long long sum = 0;
     for (const auto& n : names) {
         struct stat st;
@@ -327,7 +305,7 @@ Result<std::vector<ImageVersion>> Store::versions(const std::string& name) const
         if (errno == ENOENT) return not_found("no image named '" + name + "'");
         return sys_error("open(" + where + ")");
     }
-    TRY(names, read_names(fd.get(), where));
+    TRY(names, fs::list_dir(fd.get(), where));
     std::vector<ImageVersion> out;
     for (const auto& n : names) {
         auto v = parse_version_dir(n);
@@ -355,7 +333,7 @@ Result<std::vector<ImageVersion>> Store::list() const {
         if (errno == ENOENT) return out;
         return sys_error("open(" + dir_ + ")");
     }
-    TRY(names, read_names(fd.get(), dir_));
+    TRY(names, fs::list_dir(fd.get(), dir_));
     std::sort(names.begin(), names.end());
     for (const auto& n : names) {
         if (!check_name(n)) continue;

@@ -102,9 +102,7 @@ Result<UniqueFd> open_dir(const std::string& path) {
     return fd;
 }
 
-// Removes everything below dirfd; `dev` is the device of the top directory so
-// that a mount point below it is never descended into.
-static Result<void> remove_children(int dirfd, dev_t dev, const std::string& where) {
+Result<std::vector<std::string>> list_dir(int dirfd, const std::string& where) {
     int dup = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
     if (dup < 0) return sys_error("dup(" + where + ")");
     DIR* d = ::fdopendir(dup);
@@ -113,22 +111,36 @@ static Result<void> remove_children(int dirfd, dev_t dev, const std::string& whe
         return sys_error("fdopendir(" + where + ")");
     }
     ScopeExit close_dir([&] { ::closedir(d); });
+    ::rewinddir(d);  // the fd may have been read before
+    std::vector<std::string> out;
+    errno = 0;
     while (dirent* e = ::readdir(d)) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        std::string sub = where + "/" + e->d_name;
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) out.emplace_back(e->d_name);
+        errno = 0;
+    }
+    if (errno) return sys_error("readdir(" + where + ")");
+    return out;
+}
+
+// Removes everything below dirfd; `dev` is the device of the top directory so
+// that a mount point below it is never descended into.
+static Result<void> remove_children(int dirfd, dev_t dev, const std::string& where) {
+    TRY(names, list_dir(dirfd, where));
+    for (const auto& name : names) {
+        std::string sub = where + "/" + name;
         struct stat st;
-        if (::fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
             if (errno == ENOENT) continue;
             return sys_error("stat(" + sub + ")");
         }
         if (S_ISDIR(st.st_mode)) {
             if (st.st_dev != dev) return sys_error(EBUSY, "remove(" + sub + "): a mount point");
-            UniqueFd child(::openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            UniqueFd child(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
             if (!child) return sys_error("open(" + sub + ")");
             TRY_VOID(remove_children(child.get(), dev, sub));
-            if (::unlinkat(dirfd, e->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+            if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return sys_error("rmdir(" + sub + ")");
-        } else if (::unlinkat(dirfd, e->d_name, 0) < 0 && errno != ENOENT) {
+        } else if (::unlinkat(dirfd, name.c_str(), 0) < 0 && errno != ENOENT) {
             return sys_error("unlink(" + sub + ")");
         }
     }
@@ -139,20 +151,12 @@ static Result<void> copy_entry(int sdir, int ddir, const char* name, const struc
                                const std::string& where);
 
 static Result<void> copy_dir_contents(int sfd, int dfd, const std::string& where) {
-    int dup = ::fcntl(sfd, F_DUPFD_CLOEXEC, 0);
-    if (dup < 0) return sys_error("dup(" + where + ")");
-    DIR* d = ::fdopendir(dup);
-    if (!d) {
-        ::close(dup);
-        return sys_error("fdopendir(" + where + ")");
-    }
-    ScopeExit close_dir([&] { ::closedir(d); });
-    while (dirent* e = ::readdir(d)) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    TRY(names, list_dir(sfd, where));
+    for (const auto& name : names) {
         struct stat st;
-        if (::fstatat(sfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-            return sys_error("stat(" + where + "/" + e->d_name + ")");
-        TRY_VOID(copy_entry(sfd, dfd, e->d_name, st, where + "/" + e->d_name));
+        if (::fstatat(sfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
+            return sys_error("stat(" + where + "/" + name + ")");
+        TRY_VOID(copy_entry(sfd, dfd, name.c_str(), st, where + "/" + name));
     }
     return ok();
 }

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 #include "error.hpp"
 #include "fd.hpp"
@@ -28,6 +29,9 @@ Result<void> mkdir_p(const std::string& path, mode_t mode = 0755);
 Result<void> remove_tree(const std::string& path);
 
 Result<UniqueFd> open_dir(const std::string& path);
+
+// Entry names of the directory `dirfd` (no "." or ".."); `where` names it in errors.
+Result<std::vector<std::string>> list_dir(int dirfd, const std::string& where);
 
 // cp -a: copies a tree keeping modes, owners, times, symlinks and device
 // nodes; never follows a symlink in `src`. `dst` must not exist.
