@@ -2,15 +2,18 @@
 // from a sealed memfd, so nothing of the host's file system is reachable
 // through /proc/1/exe.
 //
-// It reaps orphans, runs /etc/zone/rc if present, keeps a root shell on the
-// console (respawned, at most once a second; only those allowed `zlogin -C`
-// reach it), and on SIGTERM (or SIGPWR, SIGINT) stops every process of the
+// It reaps orphans, runs /etc/zone/rc if present, gives the console a root
+// shell once someone types on it (only those allowed `zlogin -C` reach it;
+// no shell is started for zones nobody attaches to, which keeps boots
+// cheap), and on SIGTERM (or SIGPWR, SIGINT) stops every process of the
 // zone: SIGTERM, a grace period, SIGKILL.
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -104,17 +107,23 @@ int main() {
     sigset_t all, old;
     sigfillset(&all);
     ::sigprocmask(SIG_BLOCK, &all, &old);
+    int sfd = ::signalfd(-1, &all, SFD_CLOEXEC);
     run_rc(old);
-    spawn_console(old);
     for (;;) {
-        siginfo_t si{};
-        // While a console respawn is held back, wake up when it is due.
-        timespec wait{1, 0};
-        int sig = g_console < 0 ? ::sigtimedwait(&all, &si, &wait) : ::sigwaitinfo(&all, &si);
-        if (sig < 0 || sig == SIGCHLD) {
-            if (sig == SIGCHLD) (void)reap_all();
-            if (g_console < 0 && now_s() > g_console_started) spawn_console(old);
-        } else if (sig == SIGTERM || sig == SIGPWR || sig == SIGINT) {
+        // The console is watched only while no shell owns it; input there
+        // starts one (the typed line stays queued for it).
+        pollfd p[2] = {{sfd, POLLIN, 0}, {g_console < 0 ? 0 : -1, POLLIN, 0}};
+        if (::poll(p, 2, -1) < 0) continue;
+        if ((p[1].revents & POLLIN) && g_console < 0) {
+            if (now_s() > g_console_started || g_console_started == 0) spawn_console(old);
+            else ::poll(nullptr, 0, 1000);  // a shell that dies at once: respawn at most once a second
+        }
+        if (!(p[0].revents & POLLIN)) continue;
+        signalfd_siginfo si{};
+        if (::read(sfd, &si, sizeof si) != sizeof si) continue;
+        if (si.ssi_signo == SIGCHLD) {
+            (void)reap_all();
+        } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGPWR || si.ssi_signo == SIGINT) {
             stop_all();
             return 0;
         }

@@ -390,9 +390,12 @@ TEST(Zlogin, NoFdOfZonedLeaksIntoTheZone) {
     // (Not a lone command, which sh would exec in place of itself.)
     auto shell = d.zlogin("fds", "ls /proc/$$/fd; true");
     EXPECT_EQ(split_lines(shell.out), (std::vector<std::string>{"0", "1", "2"})) << shell.out;
-    // The zone's init has nothing but its console.
-    auto init = d.zlogin("fds", "ls /proc/1/fd");
-    EXPECT_EQ(split_lines(init.out), (std::vector<std::string>{"0", "1", "2"})) << init.out;
+    // The zone's init has nothing but its console and the signalfd it made itself.
+    auto init = d.zlogin("fds", "for f in /proc/1/fd/*; do echo ${f##*/} $(readlink $f); done");
+    auto lines = split_lines(init.out);
+    ASSERT_EQ(lines.size(), 4u) << init.out;
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(lines[i].rfind(std::to_string(i) + " /dev/pts/", 0), 0u) << init.out;
+    EXPECT_EQ(lines[3], "3 anon_inode:[signalfd]") << init.out;
     // And its stdio are ours: pipes, not something of zoned's.
     auto links = d.zlogin("fds", "for f in 0 1 2; do readlink /proc/$$/fd/$f; done");
     for (const auto& l : split_lines(links.out))
