@@ -23,17 +23,22 @@ trap cleanup EXIT
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
-zoned --root "$state/root" --run-dir "$state/run" --cgroup-parent zoned-demo 2>"$state/zoned.log" &
+# Its own bridge and subnet, so the demo never meets a network of the host's.
+printf 'bridge = zdemo0\nsubnet = 10.199.77.0/24\nnft-table = zoned_demo\n' >"$state/zoned.conf"
+zoned --root "$state/root" --run-dir "$state/run" --cgroup-parent zoned-demo \
+    --config "$state/zoned.conf" 2>"$state/zoned.log" &
 zoned_pid=$!
 for _ in $(seq 100); do [ -S "$ZONED_SOCKET" ] && break; sleep 0.05; done
 
 step zonectl image build base --from busybox
-step zonecfg -z demo 'create; set image=base; set hostname=demo-zone; commit'
+step zonecfg -z demo 'create; set image=base; set hostname=demo-zone; add net; end; commit'
 step zonecfg -z demo info
 step zoneadm -z demo install
 step zoneadm -z demo boot
 step zoneadm list -v
 step zlogin demo 'echo "hello from $(hostname)"; id; ps; cat /etc/os-release'
+step zlogin demo 'ip -4 addr show eth0; ping -c 2 -W 1 gateway'
+step zonestat
 step zoneadm -z demo halt
 step zoneadm list -cv
 if [ "$keep" = --keep ]; then
