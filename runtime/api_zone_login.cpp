@@ -46,6 +46,7 @@ struct Target {
     UniqueFd init_pidfd;
     pid_t init_pid;
     UniqueFd cgroup;
+    Confinement confinement;
 };
 
 // Takes what the session needs from the zone under its lock, then lets go:
@@ -57,6 +58,15 @@ Result<Target> target_of(Call& c) {
     t.init_pidfd = UniqueFd(::fcntl(pidfd, F_DUPFD_CLOEXEC, 0));
     t.init_pid = lk->status.init_pid;
     t.cgroup = UniqueFd(::open(lk->status.cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    // The confinement of the configuration the zone booted from.
+    config::ZoneConfig booted = lk->config;
+    if (!lk->status.booted_config.empty()) {
+        auto j = api::json::parse(lk->status.booted_config, nullptr, false);
+        if (auto b = config::from_json(j); !j.is_discarded() && b) booted = std::move(b).value();
+    }
+    auto conf = c.daemon.confinement().for_config(booted);
+    if (!conf) return std::move(conf).error().wrap("zone '" + lk->name + "'");
+    t.confinement = std::move(conf).value();
     if (!t.init_pidfd || !t.cgroup) return sys_error("zone '" + lk->name + "': opening its init and cgroup");
     return t;
 }
@@ -118,8 +128,9 @@ Result<api::json> zone_login(Call& c) {
     }
     std::vector<int> stdio;
     for (auto& f : c.fds) stdio.push_back(f.get());
+    caps::CapPlan cap_plan = caps::plan_caps(t.confinement.caps, pw.uid, t.confinement.last_cap);
     auto s = login::spawn(plan, t.init_pidfd.get(), t.cgroup.get(), c.daemon.host().host_pidns.get(),
-                          stdio, master.get());
+                          stdio, master.get(), cap_plan, *t.confinement.filter);
     if (!s) return std::move(s).error().wrap("zone '" + name + "': zlogin as " + pw.name);
     c.fds.clear();  // the session has its own copies
     ZLOG_DEBUG("zone=%s zlogin uid %u as %s pid %d", name.c_str(), c.peer.uid, pw.name.c_str(), s->pid);

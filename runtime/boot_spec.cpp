@@ -13,7 +13,10 @@ json to_json(const BootSpec& s) {
     for (const auto& n : s.nets)
         nets.push_back({{"host_if", n.host_if}, {"zone_if", n.zone_if}, {"bridge", n.bridge},
                         {"address", n.address}, {"gateway", n.gateway}, {"isolated", n.isolated}});
-    return json{{"own_netns", s.own_netns}, {"nets", nets}, {"name", s.name},       {"hostname", s.hostname}, {"root_type", s.root_type},
+    json bpf = json::array();
+    for (const auto& f : s.seccomp) bpf.push_back({f.code, f.jt, f.jf, f.k});
+    return json{{"cap_bits", s.cap_bits}, {"last_cap", s.last_cap}, {"seccomp", bpf},
+                {"own_netns", s.own_netns}, {"nets", nets}, {"name", s.name},       {"hostname", s.hostname}, {"root_type", s.root_type},
                 {"lower", s.lower},     {"upper", s.upper},       {"work", s.work},
                 {"copy_root", s.copy_root}, {"mountpoint", s.mountpoint}, {"init", s.init},
                 {"cgroup", s.cgroup},   {"console_log", s.console_log}, {"run_dir", s.run_dir},
@@ -46,6 +49,11 @@ Result<BootSpec> boot_spec_from_json(const json& j) {
             s.fs.push_back(std::move(fs));
         }
         s.own_netns = j.at("own_netns").get<bool>();
+        s.cap_bits = j.at("cap_bits").get<uint64_t>();
+        s.last_cap = j.at("last_cap").get<int>();
+        for (const auto& f : j.at("seccomp"))
+            s.seccomp.push_back(sock_filter{f.at(0).get<uint16_t>(), f.at(1).get<uint8_t>(),
+                                            f.at(2).get<uint8_t>(), f.at(3).get<uint32_t>()});
         for (const auto& n : j.at("nets"))
             s.nets.push_back(NetSpec{n.at("host_if").get<std::string>(), n.at("zone_if").get<std::string>(),
                                      n.at("bridge").get<std::string>(), n.at("address").get<std::string>(),

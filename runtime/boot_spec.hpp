@@ -2,6 +2,7 @@
 // needs, resolved and checked in the daemon. Serialized as one JSON line.
 #pragma once
 
+#include <linux/filter.h>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -44,6 +45,11 @@ struct BootSpec {
     std::vector<FsSpec> fs;
     bool own_netns = true;  // false for ip-type=shared
     std::vector<NetSpec> nets;
+    // Confinement, applied last before exec: the capability set (bits), the
+    // kernel's last capability, and the seccomp program built by zoned.
+    uint64_t cap_bits = 0;
+    int last_cap = 0;
+    std::vector<sock_filter> seccomp;
 };
 
 nlohmann::json to_json(const BootSpec& s);

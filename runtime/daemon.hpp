@@ -16,6 +16,7 @@
 #include "runtime/paths.hpp"
 #include "runtime/registry.hpp"
 #include "runtime/store.hpp"
+#include "runtime/confine.hpp"
 #include "runtime/zone_net.hpp"
 #include "images/store.hpp"
 
@@ -79,6 +80,7 @@ class Daemon {
     images::Store& images() { return images_; }
     HostRuntime& host() { return host_; }
     ZoneNetwork& network() { return *network_; }
+    ConfinementCache& confinement() { return confinement_; }
     // Finds the cgroup2 mount, the helpers, and seals the built-in init.
     Result<void> prepare_host();
     // Smallest zone id not used by a running zone.
@@ -99,6 +101,7 @@ class Daemon {
     Registry registry_;
     HostRuntime host_;
     std::unique_ptr<ZoneNetwork> network_;
+    ConfinementCache confinement_;
     mutable std::mutex cfg_mu_;
     DaemonConfig cfg_;
     std::string config_file_;

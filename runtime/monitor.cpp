@@ -20,6 +20,8 @@
 #include "runtime/api/framing.hpp"
 #include "runtime/api/socket.hpp"
 #include "runtime/boot_spec.hpp"
+#include "runtime/caps.hpp"
+#include "runtime/seccomp.hpp"
 #include "runtime/child_plan.hpp"
 #include "runtime/common/fs.hpp"
 #include "runtime/common/log.hpp"
@@ -137,6 +139,11 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
     bool builtin = spec.init == "builtin";
     const char* init_path = builtin ? "" : spec.init.c_str();
     const char* const argv[] = {builtin ? "init" : init_path, nullptr};
+    // Confinement of init (and so of everything it starts): root in the zone
+    // with the zone's capability set only, no_new_privs, the seccomp filter.
+    caps::CapPlan cap_plan = caps::plan_caps(caps::CapSet{spec.cap_bits}, 0, spec.last_cap);
+    sec::Filter filter{spec.seccomp};
+    const int kStepCaps = static_cast<int>(plan.ops.size()) + 1;
     int sync[2], report[2];
     if (::pipe2(sync, O_CLOEXEC) < 0 || ::pipe2(report, O_CLOEXEC) < 0) return sys_error("pipe2");
     UniqueFd sync_r(sync[0]), sync_w(sync[1]), report_r(report[0]), report_w(report[1]);
@@ -167,6 +174,16 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
             // Nothing of the host but stdio survives exec: no fd, no ignored signal.
             ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
             proc::reset_signals_for_exec();
+            // Last: capabilities, no_new_privs, seccomp (which needs NNP).
+            if (caps::apply_caps_in_child(cap_plan) < 0) rep.step = kStepCaps;
+            else if (caps::set_no_new_privs_in_child() < 0) rep.step = kStepCaps + 1;
+            else if (!filter.code.empty() && sec::install_in_child(filter) < 0) rep.step = kStepCaps + 2;
+            if (rep.step >= 0) {
+                rep.err = errno;
+                ssize_t w2 = ::write(report_w.get(), &rep, sizeof rep);
+                (void)w2;
+                ::_exit(127);
+            }
             if (builtin)
                 ::syscall(SYS_execveat, kInitFd, "", argv, envp, AT_EMPTY_PATH);
             else
@@ -199,7 +216,10 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
         ::waitid(P_PIDFD, static_cast<id_t>(pfd.get()), &si, WEXITED);
         std::string what = rep.step < static_cast<int>(plan.ops.size())
                                ? plan.ops[static_cast<size_t>(rep.step)].what
-                               : "exec init '" + std::string(builtin ? "builtin" : init_path) + "'";
+                           : rep.step == kStepCaps     ? "drop capabilities to the zone's set"
+                           : rep.step == kStepCaps + 1 ? "set no_new_privs"
+                           : rep.step == kStepCaps + 2 ? "install the seccomp filter"
+                                                       : "exec init '" + std::string(builtin ? "builtin" : init_path) + "'";
         return sys_error(rep.err, what);
     }
     // EOF: the report pipe closed on exec, so init runs.

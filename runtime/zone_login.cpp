@@ -90,7 +90,8 @@ Result<UniqueFd> open_zone_ptmx(int rootfd) {
 }
 
 Result<Session> spawn(const ExecPlan& plan, int init_pidfd, int cgroup_fd, int host_pidns,
-                      const std::vector<int>& stdio, int master) {
+                      const std::vector<int>& stdio, int master, const caps::CapPlan& caps,
+                      const sec::Filter& filter) {
     // Everything the child uses is prepared here: it runs in a copy of a
     // multi-threaded process and may only make raw system calls.
     std::vector<const char*> argv, envp;
@@ -139,11 +140,16 @@ Result<Session> spawn(const ExecPlan& plan, int init_pidfd, int cgroup_fd, int h
         }
         // No fd of zoned survives exec: not its sockets, not its pidfds.
         ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+        // Capabilities around the uid switch (bounding set first, capset after).
+        if (caps::prepare_uid_switch_in_child(caps) < 0) fail(6);
         if (::syscall(SYS_setgroups, plan.groups.size(), plan.groups.data()) < 0) fail(3);
         if (::syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) < 0) fail(3);
         if (::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) < 0) fail(3);
+        if (caps::finish_uid_switch_in_child(caps) < 0) fail(6);
         if (::chdir(plan.cwd.c_str()) < 0 && ::chdir("/") < 0) fail(4);
         proc::reset_signals_for_exec();
+        if (caps::set_no_new_privs_in_child() < 0) fail(7);
+        if (!filter.code.empty() && sec::install_in_child(filter) < 0) fail(8);
         ::execve(plan.path.c_str(), const_cast<char* const*>(argv.data()),
                  const_cast<char* const*>(envp.data()));
         fail(5);
@@ -165,8 +171,9 @@ Result<Session> spawn(const ExecPlan& plan, int init_pidfd, int cgroup_fd, int h
         siginfo_t si{};
         ::waitid(P_PIDFD, static_cast<id_t>(s.pidfd.get()), &si, WEXITED);
         static const char* steps[] = {"", "setns(zone namespaces)", "open the pty",
-                                      "switch to the user", "chdir", "exec"};
-        std::string what = steps[r.step >= 0 && r.step <= 5 ? r.step : 0];
+                                      "switch to the user", "chdir", "exec",
+                                      "drop capabilities", "set no_new_privs", "install the seccomp filter"};
+        std::string what = steps[r.step >= 0 && r.step <= 8 ? r.step : 0];
         if (r.step == 5) what = "exec(" + plan.path + ")";
         if (r.step == 4) what = "chdir(" + plan.cwd + ")";
         return sys_error(r.err, what);

@@ -8,7 +8,9 @@
 
 #include "runtime/common/error.hpp"
 #include "runtime/common/fd.hpp"
+#include "runtime/caps.hpp"
 #include "runtime/passwd.hpp"
+#include "runtime/seccomp.hpp"
 
 namespace zone::login {
 
@@ -47,7 +49,10 @@ struct Session {
 };
 
 // Starts the session. `stdio` (3 fds) when not on a pty; `master` when on one.
+// The session gets the zone's confinement: `caps` (for the session's uid),
+// no_new_privs and `filter`, applied last before exec.
 Result<Session> spawn(const ExecPlan& plan, int init_pidfd, int cgroup_fd, int host_pidns,
-                      const std::vector<int>& stdio, int master);
+                      const std::vector<int>& stdio, int master, const caps::CapPlan& caps,
+                      const sec::Filter& filter);
 
 } // namespace zone::login

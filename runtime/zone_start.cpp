@@ -164,6 +164,12 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
     // 1. state checked by the caller under the zone's lock; resolve the image.
     unsigned version = 0;
     TRY(spec, make_boot_spec(d, z, version));
+    // Confinement: the zone's capabilities and seccomp filter (cached).
+    auto conf = d.confinement().for_config(z.config);
+    if (!conf) return std::move(conf).error().wrap("zone '" + z.name + "'");
+    spec.cap_bits = conf->caps.bits;
+    spec.last_cap = conf->last_cap;
+    spec.seccomp = conf->filter->code;
     // Network: leases, the bridge, the zone's /etc/hosts and resolv.conf.
     std::string files_root = spec.root_type == "copy" ? spec.copy_root : spec.upper;
     if (auto r = d.network().prepare_boot(z, spec, files_root); !r)

@@ -1,0 +1,35 @@
+// A zone's confinement from its configuration: the capability set
+// (limitpriv over the profile's default) and the seccomp filter, built in
+// zoned once per distinct (profile, capabilities) and shared by every boot
+// and zlogin that needs it: the hardened filter costs ~19 ms to build.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include "runtime/caps.hpp"
+#include "runtime/config/zone_config.hpp"
+#include "runtime/seccomp.hpp"
+
+namespace zone {
+
+struct Confinement {
+    caps::Profile profile = caps::Profile::Hardened;
+    caps::CapSet caps;
+    int last_cap = 0;
+    std::shared_ptr<const sec::Filter> filter;
+};
+
+class ConfinementCache {
+  public:
+    Result<Confinement> for_config(const config::ZoneConfig& cfg);
+
+  private:
+    std::mutex mu_;
+    std::map<std::pair<int, uint64_t>, std::shared_ptr<const sec::Filter>> filters_;
+    int last_cap_ = -1;
+};
+
+} // namespace zone
