@@ -173,7 +173,7 @@ CHAINS = {
         ("request read", r"recvmsg.*method\W+zone\.boot\W"),
         ("checks, image, cgroup, plan; spawning the monitor", r"clone3\(\{flags=CLONE_VM\|CLONE_VFORK"),
         ("vfork until the monitor's exec", r'execve\(".*zone-monitor"'),
-        ("monitor start-up (dynamic loading, pty, pipes)", r"clone3\(\{flags=[A-Z_|]*CLONE_NEWNS"),
+        ("monitor start-up (exec, pty, pipes)", r"clone3\(\{flags=[A-Z_|]*CLONE_NEWNS"),
         ("zone child: overlay, /proc, /sys, /dev, pivot_root, masks, exec init", r'execveat\(.*\["init"\]'),
         ("monitor reports; zoned persists `running`, replies", r"sendto\(.*\Wresult\W"),
     ],
@@ -253,9 +253,9 @@ PERF = re.compile(r"^\s*(\d+\.\d+|\?) \(\s*(?:([\d.]+) ms)?\s*\): (.+?)/(\d+) +(
 PERF_CHAINS = {
     "zoneadm -z p boot": [
         ("", r"^(bash|zoneadm)$", r"^execve\(", False),
-        ("client start-up: exec, dynamic loading, connect", r"zoneadm", r"^connect\(", False),
+        ("client start-up: exec, connect", r"zoneadm", r"^connect\(", False),
         ("zoned: request, checks, cgroup, plan, vfork + exec of the monitor", r"zone-monitor", r"", True),
-        ("monitor start-up: dynamic loading, pty, pipes", r"zone-monitor", r"^clone3\(", False),
+        ("monitor start-up: exec, pty, pipes", r"zone-monitor", r"^clone3\(", False),
         ("clone3 into new namespaces and the cgroup", r"zone-monitor", r"^mount\(", False),
         ("zone child: overlay, proc, sys, dev, devpts, shm, run", r"zone-monitor", r"^pivot_root\(", False),
         ("zone child: masked paths, host name, lo, exec init", r".", r"^execveat\(", False),
@@ -265,14 +265,14 @@ PERF_CHAINS = {
     ],
     "zlogin p true": [
         ("", r"^(bash|zlogin)$", r"^execve\(", False),
-        ("client start-up: exec, dynamic loading, connect", r"zlogin", r"^connect\(", False),
+        ("client start-up: exec, connect", r"zlogin", r"^connect\(", False),
         ("zoned: request, fds, checks, setns(pid)", r"zoned", r"^setns\(", False),
         ("clone3 into the cgroup, setns, exec sh -c true", r"^(zoned|sh)$", r"^execve\(", False),
         ("sh -c true runs and exits; zoned reaps it, replies; the client exits", r"zlogin", r"^exit_group\(", False),
     ],
     "zoneadm -z p halt": [
         ("", r"^(bash|zoneadm)$", r"^execve\(", False),
-        ("client start-up: exec, dynamic loading, connect", r"zoneadm", r"^connect\(", False),
+        ("client start-up: exec, connect", r"zoneadm", r"^connect\(", False),
         ("zoned: request, checks, write cgroup.kill", r"zoned", r"^write\(fd: \d+(<[^>]*>)?, buf: \w+, count: 1\)", False),
         ("the kernel kills and tears down the zone; the monitor wakes", r"zone-monitor", r"^waitid\(", False),
         ("monitor: rmdir cgroup, exit.json (file + directory fsync), exit", r"zone-monitor", r"^exit_group\(", False),
@@ -414,7 +414,7 @@ def reading(groups, parts, perf=None):
             f"({fmt(b['zones'])} ms together, in one `sh -c`"
             + (f" that costs {fmt(p['sh -c :'])} ms by itself" if "sh -c :" in p else "")
             + "). A bare client round trip (`zoneadm list`: "
-            f"exec, dynamic loading of the C++ client, connect, one request) costs "
+            f"exec of the static client, connect, one request) costs "
             f"{fmt(client)} ms, so about {fmt(3 * client)} ms of (a) is three client start-ups, "
             f"which `lxc-execute` pays once.")
     if perf:
@@ -432,11 +432,11 @@ def reading(groups, parts, perf=None):
     if "zones" in b and "lxc-execute" in b and b["zones"] > b["lxc-execute"]:
         lines.append(
             "- What `lxc-execute` does not pay: it is one process that clones the container "
-            "and waits for it, while a zone cycle is three client processes (each an exec and "
-            "the dynamic loading of the C++ `zonectl`), three round trips to `zoned`, the exec "
-            "of a separate monitor (so that the zone outlives `zoned`), a console shell started "
-            "by the zone's init, and durable state: every transition is written with "
-            "fsync of the file and of its directory before it is reported.")
+            "and waits for it, while a zone cycle is three client processes (each an exec of "
+            "the static `zonectl`), three round trips to `zoned` and the `sh -c` around them, "
+            "and the exec of a separate monitor (so that the zone outlives `zoned`). Boot and "
+            "halt records are written atomically without fsync (they are re-derived from the "
+            "kernel when zoned starts); configuration and install changes are fsynced.")
     if "zlogin" in e and "nsenter" in e:
         lines.append(
             "- `zlogin NAME true` runs the command through the zone's shell (`sh -c true`, as "
