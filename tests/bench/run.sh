@@ -233,7 +233,7 @@ mem=$W/memory.tsv
     printf 'zone init\t%s\t%s\n' "$r_init" "$(rss "$r_init")"
     total=0 n=0
     while read -r p; do total=$((total + $(rss "$p"))); n=$((n + 1)); done <"$r_cgroup/cgroup.procs"
-    printf 'all %s processes in the zone (init, its console shell)\t-\t%s\n' "$n" "$total"
+    printf 'all %s processes in the zone (the console shell starts only when someone types on the console)\t-\t%s\n' "$n" "$total"
     printf 'lxc monitor (lxc-start -d)\t%s\t%s\n' "$a_monitor" "$(rss "$a_monitor")"
     printf 'lxc container init (/bin/sleep)\t%s\t%s\n' "$a_init" "$(rss "$a_init")"
     printf 'zoned, idle, 3 zones installed, 1 running\t%s\t%s\n' "$zoned_pid" "$(rss "$zoned_pid")"
