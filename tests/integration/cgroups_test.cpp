@@ -22,21 +22,13 @@
 #include "cgroups/driver.hpp"
 #include "cgroups/plan.hpp"
 #include "runtime/common/fs.hpp"
+#include "integration/harness.hpp"
 
 namespace zone::cg {
 namespace {
 
 using ::testing::HasSubstr;
 
-// Without root: skipped on a laptop, a failure in CI (CI=true), STYLE.md §9.
-#define CG_REQUIRE_ROOT()                                                                          \
-    do {                                                                                           \
-        if (::geteuid() != 0) {                                                                    \
-            const char* ci_ = std::getenv("CI");                                                   \
-            if (ci_ && std::string(ci_) == "true") FAIL() << "integration tests need root in CI";  \
-            GTEST_SKIP() << "integration tests need root";                                         \
-        }                                                                                          \
-    } while (0)
 
 long long now_ms() {
     timespec ts{};
@@ -150,7 +142,7 @@ class CgroupGuard {
 class CgroupsKernel : public ::testing::Test {
   protected:
     void SetUp() override {
-        CG_REQUIRE_ROOT();
+        ZT_REQUIRE_ROOT();
         static int counter = 0;
         parent_ = "zt-cg-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
         auto roots = find_roots();

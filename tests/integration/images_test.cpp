@@ -13,21 +13,13 @@
 
 #include "images/store.hpp"
 #include "runtime/common/fs.hpp"
+#include "integration/harness.hpp"
 
 using namespace zone;
 using namespace zone::images;
 
 namespace {
 
-// Without root: skipped on a laptop, a failure in CI (CI=true).
-#define IMAGES_REQUIRE_ROOT()                                                                      \
-    do {                                                                                           \
-        if (::geteuid() != 0) {                                                                    \
-            const char* ci = std::getenv("CI");                                                    \
-            if (ci && std::string(ci) == "true") FAIL() << "integration tests need root in CI";    \
-            GTEST_SKIP() << "needs root";                                                          \
-        }                                                                                          \
-    } while (0)
 
 class TempDir {
   public:
@@ -74,7 +66,7 @@ struct stat lstat_or_fail(const std::string& path) {
 } // namespace
 
 TEST(Images_Busybox, BuildTwoVersions) {
-    IMAGES_REQUIRE_ROOT();
+    ZT_REQUIRE_ROOT();
     TempDir tmp;
     ASSERT_FALSE(tmp.path().empty());
     Store s(tmp.path() + "/images");
@@ -174,7 +166,7 @@ TEST(Images_Busybox, BuildTwoVersions) {
 }
 
 TEST(Images_Busybox, ConcurrentBuildsGetDistinctVersions) {
-    IMAGES_REQUIRE_ROOT();
+    ZT_REQUIRE_ROOT();
     TempDir tmp;
     ASSERT_FALSE(tmp.path().empty());
     Store s(tmp.path() + "/images");
@@ -202,7 +194,7 @@ TEST(Images_Busybox, ConcurrentBuildsGetDistinctVersions) {
 }
 
 TEST(Images_Busybox, MissingBusyboxIsAClearError) {
-    IMAGES_REQUIRE_ROOT();
+    ZT_REQUIRE_ROOT();
     TempDir tmp;
     Store s(tmp.path() + "/images");
     s.set_busybox_path(tmp.path() + "/no-busybox");

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "runtime/nft.hpp"
+#include "integration/harness.hpp"
 
 namespace zone::net {
 namespace {
@@ -15,15 +16,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Without root: skipped on a laptop, a failure in CI (CI=true), STYLE.md §9.
-#define NFT_REQUIRE_ROOT()                                                                         \
-    do {                                                                                           \
-        if (::geteuid() != 0) {                                                                    \
-            const char* ci_ = std::getenv("CI");                                                   \
-            if (ci_ && std::string(ci_) == "true") FAIL() << "integration tests need root in CI";  \
-            GTEST_SKIP() << "integration tests need root";                                         \
-        }                                                                                          \
-    } while (0)
 
 // `nft list table ip NAME`: its output, or "" when the table does not exist.
 std::string list_table(const std::string& name) {
@@ -58,7 +50,7 @@ Forward fwd(uint16_t host, uint32_t addr, uint16_t zone, const char* proto = "tc
 }
 
 TEST(Nft_Kernel, ApplyReplaceRemove) {
-    NFT_REQUIRE_ROOT();
+    ZT_REQUIRE_ROOT();
     ScratchTable t("arr");
     auto r = apply_ruleset(t.cfg, {fwd(18080, 0x0ae70002, 80)});
     ASSERT_TRUE(r) << r.error().message();
@@ -88,7 +80,7 @@ TEST(Nft_Kernel, ApplyReplaceRemove) {
 }
 
 TEST(Nft_Kernel, NoNatNoForwardsIsAnEmptyTable) {
-    NFT_REQUIRE_ROOT();
+    ZT_REQUIRE_ROOT();
     ScratchTable t("empty");
     t.cfg.nat = false;
     auto r = apply_ruleset(t.cfg, {});
@@ -100,7 +92,7 @@ TEST(Nft_Kernel, NoNatNoForwardsIsAnEmptyTable) {
 }
 
 TEST(Nft_Kernel, NftErrorsBecomeErrors) {
-    NFT_REQUIRE_ROOT();
+    ZT_REQUIRE_ROOT();
     // A well-formed name that nft's grammar reserves: nft's own message comes back.
     NetworkConfig cfg;
     cfg.nft_table = "counter";

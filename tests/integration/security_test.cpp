@@ -26,6 +26,7 @@
 
 #include "runtime/caps.hpp"
 #include "runtime/seccomp.hpp"
+#include "integration/harness.hpp"
 
 namespace zone {
 namespace {
@@ -33,15 +34,6 @@ namespace {
 using caps::CapSet;
 using caps::Profile;
 
-// Without root: skipped on a laptop, a failure in CI (CI=true), STYLE.md §9.
-#define SECURITY_REQUIRE_ROOT()                                                                    \
-    do {                                                                                           \
-        if (::geteuid() != 0) {                                                                    \
-            const char* ci_ = std::getenv("CI");                                                   \
-            if (ci_ && std::string(ci_) == "true") FAIL() << "integration tests need root in CI";  \
-            GTEST_SKIP() << "integration tests need root";                                         \
-        }                                                                                          \
-    } while (0)
 
 // ---- what the child reports ----------------------------------------------------------
 
@@ -289,7 +281,7 @@ void expect_setup_ok(const Outcome& o) {
 // ---- tests --------------------------------------------------------------------------------
 
 TEST(Security_Kernel, HardenedZoneProcess) {
-    SECURITY_REQUIRE_ROOT();
+    ZT_REQUIRE_ROOT();
     TempDir dir;
     ASSERT_FALSE(dir.path.empty());
     sec::Filter filter = hardened_filter();
@@ -326,7 +318,7 @@ TEST(Security_Kernel, HardenedZoneProcess) {
 // and the kernel: each answer here is the filter's (the kernel would have
 // said EINVAL, EFAULT or done it).
 TEST(Security_Kernel, FilterHoldsEvenWithAllCapabilities) {
-    SECURITY_REQUIRE_ROOT();
+    ZT_REQUIRE_ROOT();
     TempDir dir;
     ASSERT_FALSE(dir.path.empty());
     sec::Filter filter = hardened_filter();
@@ -345,7 +337,7 @@ TEST(Security_Kernel, FilterHoldsEvenWithAllCapabilities) {
 
 #if defined(__x86_64__)
 TEST(Security_Kernel, Ia32EntryPointIsFiltered) {
-    SECURITY_REQUIRE_ROOT();
+    ZT_REQUIRE_ROOT();
     if (!have_ia32()) GTEST_SKIP() << "this kernel runs no i386 system calls (IA32 emulation off)";
     sec::Filter filter = hardened_filter();
     Confinement c{{}, &filter, /*apply_caps=*/false};
@@ -370,7 +362,7 @@ TEST(Security_Kernel, Ia32EntryPointIsFiltered) {
 #endif
 
 TEST(Security_Kernel, SystemProfileDeniesTheHostWideCalls) {
-    SECURITY_REQUIRE_ROOT();
+    ZT_REQUIRE_ROOT();
     TempDir dir;
     ASSERT_FALSE(dir.path.empty());
     auto filter = sec::build_filter(Profile::System, caps::all_caps());
@@ -398,7 +390,7 @@ TEST(Security_Kernel, SystemProfileDeniesTheHostWideCalls) {
 
 // zlogin as a normal user: keepcaps, the uid switch, then capset and ambient.
 TEST(Security_Kernel, UserKeepsOnlyItsAmbientCapabilities) {
-    SECURITY_REQUIRE_ROOT();
+    ZT_REQUIRE_ROOT();
     sec::Filter filter = hardened_filter();
     CapSet zone = caps::default_caps(Profile::Hardened);
     CapSet amb = CapSet{}.add(CAP_NET_BIND_SERVICE);
