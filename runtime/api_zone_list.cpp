@@ -23,6 +23,11 @@ api::json describe(Zone& z, const Paths& paths) {
                 {"image_version", st.image_version},
                 {"address", st.address},
                 {"last_exit", st.last_exit_text}};
+    // A zone runs the configuration it booted with; later commits wait for
+    // the next boot, and the list says so.
+    bool running = st.state == ZoneState::Running || st.state == ZoneState::ShuttingDown;
+    j["config_changed"] = running && !st.booted_config.empty() &&
+                          st.booted_config != config::to_json(z.config).dump();
     return j;
 }
 

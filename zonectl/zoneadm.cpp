@@ -62,6 +62,7 @@ int list(Tool& t, const std::vector<std::string>& args) {
         if (!(running || (installed && inst) || all)) continue;
         rows.push_back(z);
     }
+    bool any_changed = false;
     for (const auto& z : rows) {
         int id = z.value("id", -1);
         std::string ids = id >= 0 ? std::to_string(id) : "-";
@@ -77,8 +78,13 @@ int list(Tool& t, const std::vector<std::string>& args) {
                 std::printf("  ID NAME             STATUS        PATH                           BRAND    IP     "
                             "ADDRESS            IMAGE          LAST EXIT\n");
             std::string addr = str(z, "address");
+            std::string state = str(z, "state");
+            if (z.value("config_changed", false)) {
+                state += "*";
+                any_changed = true;
+            }
             std::printf("%4s %-16s %-13s %-30s %-8s %-6s %-18s %-14s %s\n", ids.c_str(), str(z, "name").c_str(),
-                        str(z, "state").c_str(), str(z, "path").c_str(), str(z, "brand").c_str(),
+                        state.c_str(), str(z, "path").c_str(), str(z, "brand").c_str(),
                         str(z, "ip_type").c_str(), addr.empty() ? "-" : addr.c_str(),
                         image.empty() ? "-" : image.c_str(),
                         str(z, "last_exit").empty() ? "-" : str(z, "last_exit").c_str());
@@ -86,6 +92,8 @@ int list(Tool& t, const std::vector<std::string>& args) {
             std::printf("%s\n", str(z, "name").c_str());
         }
     }
+    if (any_changed)
+        std::printf("* the configuration changed since the zone booted; it applies at the next boot\n");
     return kExitOk;
 }
 

@@ -811,3 +811,26 @@ TEST(ZoneHalt, EndsSessionsInProgress) {
     EXPECT_FALSE(process_running("sleep " + n));
     expect_nothing_left(d, "busy");
 }
+
+namespace zt {
+namespace {
+
+TEST(ZoneadmList, SaysWhenARunningZoneDiffersFromItsConfig) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.boot_new_zone("drift"));
+    auto before = d.zoneadm({"list", "-v"});
+    EXPECT_EQ(before.out.find("running*"), std::string::npos) << before.out;
+    ASSERT_EQ(d.zonecfg("drift", "set hostname=elsewhere").status, 0);
+    auto after = d.zoneadm({"list", "-v"});
+    EXPECT_NE(after.out.find("running*"), std::string::npos) << after.out;
+    EXPECT_NE(after.out.find("applies at the next boot"), std::string::npos) << after.out;
+    EXPECT_EQ(d.zlogin("drift", "hostname").out, "drift\n");  // still the booted one
+    ASSERT_TRUE(d.adm("drift", "reboot"));
+    EXPECT_EQ(d.zlogin("drift", "hostname").out, "elsewhere\n");
+    EXPECT_EQ(d.zoneadm({"list", "-v"}).out.find("running*"), std::string::npos);
+}
+
+} // namespace
+} // namespace zt
