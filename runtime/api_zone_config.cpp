@@ -71,6 +71,8 @@ Result<api::json> config_delete(Call& c) {
         return make_error(api::code::kBadState, "zone '" + lk->name + "': " +
                                                     refusal_reason(s, ZoneCommand::Delete));
     TRY_VOID(c.daemon.store().remove_zone(lk->name));
+    if (auto r = c.daemon.id_ranges().release(lk->name); !r)  // uninstall released it already
+        ZLOG_WARN("zone=%s releasing its id range: %s, ignoring", lk->name.c_str(), r.error().message().c_str());
     lk->exists = false;
     c.daemon.registry().forget(lk->name);
     ZLOG_INFO("zone=%s deleted by uid %u", lk->name.c_str(), c.peer.uid);

@@ -10,7 +10,8 @@ std::string ip_type_short(const config::ZoneConfig& cfg) {
     return t == "exclusive" ? "excl" : t;
 }
 
-api::json describe(Zone& z, const Paths& paths) {
+api::json describe(Zone& z, Daemon& d) {
+    const Paths& paths = d.paths();
     const ZoneStatus& st = z.status;
     api::json j{{"name", z.name},
                 {"id", st.zone_id},
@@ -23,6 +24,10 @@ api::json describe(Zone& z, const Paths& paths) {
                 {"image_version", st.image_version},
                 {"address", st.address},
                 {"last_exit", st.last_exit_text}};
+    // userns=auto: the host ids of the zone's 0 .. uid_count-1 (none: 0, 0).
+    auto range = d.id_ranges().find(z.name);
+    j["uid_base"] = range ? range->base : 0U;
+    j["uid_count"] = range ? range->size : 0U;
     // A zone runs the configuration it booted with; later commits wait for
     // the next boot, and the list says so.
     bool running = st.state == ZoneState::Running || st.state == ZoneState::ShuttingDown;
@@ -37,7 +42,7 @@ Result<api::json> zone_list(Call& c) {
         auto lk = ZoneLock::acquire(z, std::chrono::seconds(5));
         if (!lk) continue;  // busy for long: skipped rather than hanging the list
         if (!(*lk)->exists) continue;
-        zones.push_back(describe(**lk, c.daemon.paths()));
+        zones.push_back(describe(**lk, c.daemon));
     }
     return api::json{{"zones", zones}};
 }

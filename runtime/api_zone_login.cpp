@@ -94,6 +94,19 @@ int wait_session(Call& c, login::Session& s) {
     return si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
 }
 
+// The pty's slave belongs to whoever opened the master, zoned's uid 0,
+// which a user namespace does not map: hand it to the session's user (group
+// tty inside), as login(1) would.
+Result<void> own_pty(Call& c, const std::string& zone, int master, uid_t uid) {
+    auto range = c.daemon.id_ranges().find(zone);
+    if (!range) return make_error(api::code::kNotFound, "zone '" + zone + "' holds no id range");
+    UniqueFd slave(::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!slave) return sys_error("open(zone pty slave)");
+    if (::fchown(slave.get(), range->base + uid, range->base + 5) < 0)
+        return sys_error("chown(zone pty slave, " + std::to_string(range->base + uid) + ")");
+    return ok();
+}
+
 Result<api::json> zone_login(Call& c) {
     TRY(req, parse_login(c.params));
     if (!req.tty && c.fds.size() != 3)
@@ -116,11 +129,14 @@ Result<api::json> zone_login(Call& c) {
         return make_error(api::code::kInvalidParams, "safe mode (-S) logs in as root only");
     }
     login::ExecPlan plan = login::plan_exec(req, pw, groups);
+    plan.enter_userns = t.confinement.userns;
+    plan.no_new_privs = t.confinement.no_new_privs;
 
     UniqueFd master;
     if (req.tty) {
         TRY(m, login::open_zone_ptmx(root.get()));
         master = std::move(m);
+        if (plan.enter_userns) TRY_VOID(own_pty(c, name, master.get(), pw.uid));
         if (req.rows && req.cols) {
             winsize ws{req.rows, req.cols, 0, 0};
             ::ioctl(master.get(), TIOCSWINSZ, &ws);

@@ -20,7 +20,8 @@ json to_json(const BootSpec& s) {
                 {"lower", s.lower},     {"upper", s.upper},       {"work", s.work},
                 {"copy_root", s.copy_root}, {"mountpoint", s.mountpoint}, {"init", s.init},
                 {"cgroup", s.cgroup},   {"console_log", s.console_log}, {"run_dir", s.run_dir},
-                {"fs", fs}};
+                {"fs", fs}, {"no_new_privs", s.no_new_privs}, {"uid_base", s.uid_base},
+                {"uid_count", s.uid_count}};
 }
 
 Result<BootSpec> boot_spec_from_json(const json& j) {
@@ -58,6 +59,9 @@ Result<BootSpec> boot_spec_from_json(const json& j) {
             s.nets.push_back(NetSpec{n.at("host_if").get<std::string>(), n.at("zone_if").get<std::string>(),
                                      n.at("bridge").get<std::string>(), n.at("address").get<std::string>(),
                                      n.at("gateway").get<std::string>(), n.at("isolated").get<bool>()});
+        s.no_new_privs = j.value("no_new_privs", true);
+        s.uid_base = j.value("uid_base", 0U);
+        s.uid_count = j.value("uid_count", 0U);
         return s;
     } catch (const json::exception& e) {
         return make_error("EINVAL", std::string("boot spec: ") + e.what());

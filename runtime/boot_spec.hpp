@@ -50,6 +50,12 @@ struct BootSpec {
     uint64_t cap_bits = 0;
     int last_cap = 0;
     std::vector<sock_filter> seccomp;
+    bool no_new_privs = true;  // false for security-profile=system (setuid works in its userns)
+    // userns=auto: the zone's ids 0 .. uid_count-1 are host ids uid_base ..
+    // (uid_count 0: no user namespace, the zone's root is the host's root).
+    uint32_t uid_base = 0;
+    uint32_t uid_count = 0;
+    bool userns() const { return uid_count != 0; }
 };
 
 nlohmann::json to_json(const BootSpec& s);

@@ -1,5 +1,6 @@
 // The walker of a ChildPlan: runs in the child after clone3, in the new
-// mount, PID, UTS, IPC, network and cgroup namespaces, as real root. Raw
+// mount, PID, UTS, IPC, network and cgroup namespaces, as real root (or, for
+// userns=auto, as the root of a new user namespace that owns them all). Raw
 // syscalls only; every path inside the zone is resolved one component at a
 // time with openat2 (no symlinks, no magic links, never above the root), so a
 // symlink planted in the zone's files by an earlier boot cannot redirect a
@@ -71,6 +72,54 @@ const char* fd_path(char (&buf)[32], int fd) {
 
 struct Walker {
     int rootfd = -1;
+    int mountpoint = -1;         // userns: the mountpoint, opened before BecomeRoot
+    const int* fds = nullptr;    // userns: the mounts received at sync #1, by slot
+    int nfds = 0;
+
+    int slot_fd(const Op& op) {
+        if (op.slot < 0 || op.slot >= nfds) {
+            errno = EBADF;
+            return -1;
+        }
+        return fds[op.slot];
+    }
+
+    // Inside the new user namespace, once the parent wrote its maps: uid and
+    // gid 0 there (the range base on the host), no supplementary group of the
+    // host's root. Capabilities stay: the uid goes from unmapped to root.
+    static int become_root() {
+        if (::syscall(SYS_setresgid, 0, 0, 0) < 0) return -1;
+        if (::syscall(SYS_setgroups, 0, nullptr) < 0) return -1;
+        return static_cast<int>(::syscall(SYS_setresuid, 0, 0, 0));
+    }
+
+    static int move_onto(int from, int to) {
+        return static_cast<int>(::syscall(SYS_move_mount, from, "", to, "",
+                                          MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+    }
+
+    int attach_root(const Op& op) {
+        int fd = slot_fd(op);
+        if (fd < 0 || move_onto(fd, mountpoint) < 0) return -1;
+        ::close(mountpoint);
+        mountpoint = -1;
+        // The mount fd now names the attached root: every later path is
+        // resolved beneath it.
+        rootfd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        return rootfd < 0 ? -1 : 0;
+    }
+
+    int attach_in(const Op& op) {
+        int from = slot_fd(op);
+        if (from < 0) return -1;
+        int fd = walk(rootfd, op.components, true, 0755);
+        if (fd < 0) return -1;
+        int r = move_onto(from, fd);
+        int e = errno;
+        ::close(fd);
+        errno = e;
+        return r;
+    }
 
     int mount_in(const Op& op) {
         int fd = walk(rootfd, op.components, true, op.mode ? op.mode : 0755);
@@ -194,6 +243,12 @@ struct Walker {
             return ::sethostname(op.path, n);
         }
         case OpKind::LoopbackUp: return loopback_up();
+        case OpKind::OpenMountpoint:
+            mountpoint = ::open(op.path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            return mountpoint < 0 ? -1 : 0;
+        case OpKind::BecomeRoot: return become_root();
+        case OpKind::AttachRoot: return attach_root(op);
+        case OpKind::AttachIn: return attach_in(op);
         }
         errno = EINVAL;
         return -1;
@@ -202,9 +257,11 @@ struct Walker {
 
 } // namespace
 
-int run_child_plan(const ChildPlan& plan, int* err) {
+int run_child_plan(const ChildPlan& plan, int* err, const int* fds, int nfds) {
     ::umask(0);
     Walker w;
+    w.fds = fds;
+    w.nfds = nfds;
     for (size_t i = 0; i < plan.ops.size(); ++i) {
         const Op& op = plan.ops[i];
         if (w.run(op) < 0) {

@@ -58,13 +58,7 @@ void after_pivot(ChildPlan& p, OpKind kind, std::string what, const char* path) 
 
 constexpr unsigned long kNoSuidDevExec = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
-} // namespace
-
-ChildPlan plan_child(const BootSpec& s, const std::string& console_path) {
-    ChildPlan p;
-    p.mountpoint = s.mountpoint;
-    p.ops.push_back(Op{OpKind::MakePrivate, "mount --make-rprivate /"});
-
+void plan_root(ChildPlan& p, const BootSpec& s) {
     Op root{OpKind::MountRoot, ""};
     root.path = p.keep(s.mountpoint);
     if (s.root_type == "copy") {
@@ -78,17 +72,63 @@ ChildPlan plan_child(const BootSpec& s, const std::string& console_path) {
         root.data = p.keep("lowerdir=" + s.lower + ",upperdir=" + s.upper + ",workdir=" + s.work);
     }
     p.ops.push_back(std::move(root));
+}
+
+// In the new user namespace, which owns every other new namespace. The
+// mountpoint is opened first: the 0700 state directories above it belong to
+// the host's root, whose uid the child still has until BecomeRoot.
+void plan_userns_root(ChildPlan& p, const BootSpec& s) {
+    Op mp{OpKind::OpenMountpoint, "open the mountpoint " + s.mountpoint};
+    mp.path = p.keep(s.mountpoint);
+    p.ops.push_back(std::move(mp));
+    p.ops.push_back(Op{OpKind::BecomeRoot, "become root in the zone's user namespace (host uid " +
+                                               std::to_string(s.uid_base) + ")"});
+    p.ops.push_back(Op{OpKind::MakePrivate, "mount --make-rprivate /"});
+    Op root{OpKind::AttachRoot, s.root_type == "copy"
+                                    ? "attach the copy " + s.copy_root + " on " + s.mountpoint
+                                    : "attach the overlay (lower " + s.lower +
+                                          ", idmapped) on " + s.mountpoint};
+    root.slot = 0;
+    p.ops.push_back(std::move(root));
+}
+
+} // namespace
+
+ChildPlan plan_child(const BootSpec& s, const std::string& console_path) {
+    ChildPlan p;
+    p.mountpoint = s.mountpoint;
+    if (s.userns()) {
+        plan_userns_root(p, s);
+    } else {
+        p.ops.push_back(Op{OpKind::MakePrivate, "mount --make-rprivate /"});
+        plan_root(p, s);
+    }
 
     mount_in(p, "mount proc on /proc", "proc", "proc", kNoSuidDevExec, nullptr, "proc", 0555);
-    mount_in(p, "mount sysfs (read-only) on /sys", "sysfs", "sysfs", kNoSuidDevExec | MS_RDONLY,
-             nullptr, "sys", 0555);
+    if (s.userns() && !s.own_netns) {
+        // sysfs wants a network namespace its user namespace owns; a zone
+        // sharing the host's gets the host's /sys, read-only.
+        mount_in(p, "bind /sys on /sys", "/sys", nullptr, MS_BIND | MS_REC, nullptr, "sys", 0555);
+        Op ro{OpKind::RemountIn, "remount /sys read-only"};
+        ro.components = p.ops.back().components;
+        ro.flags = kNoSuidDevExec | MS_RDONLY;
+        p.ops.push_back(std::move(ro));
+    } else {
+        mount_in(p, "mount sysfs (read-only) on /sys", "sysfs", "sysfs", kNoSuidDevExec | MS_RDONLY,
+                 nullptr, "sys", 0555);
+    }
     mount_in(p, "mount tmpfs on /dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC,
              "mode=755,size=1024k", "dev");
     struct Node { const char* name; unsigned maj, min; };
     for (Node n : {Node{"null", 1, 3}, Node{"zero", 1, 5}, Node{"full", 1, 7},
-                   Node{"random", 1, 8}, Node{"urandom", 1, 9}, Node{"tty", 5, 0}})
-        in_dev(p, OpKind::Mknod, std::string("mknod /dev/") + n.name, n.name, S_IFCHR | 0666,
-               makedev(n.maj, n.min));
+                   Node{"random", 1, 8}, Node{"urandom", 1, 9}, Node{"tty", 5, 0}}) {
+        if (s.userns())  // no mknod in a user namespace: the host's node, bound
+            in_dev(p, OpKind::BindFile, std::string("bind /dev/") + n.name, n.name, 0666, 0,
+                   p.keep(std::string("/dev/") + n.name));
+        else
+            in_dev(p, OpKind::Mknod, std::string("mknod /dev/") + n.name, n.name, S_IFCHR | 0666,
+                   makedev(n.maj, n.min));
+    }
     mount_in(p, "mount devpts on /dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
              "newinstance,ptmxmode=0666,mode=0620,gid=5", "dev/pts");
     struct Link { const char* name; const char* target; };
@@ -103,6 +143,7 @@ ChildPlan plan_child(const BootSpec& s, const std::string& console_path) {
              "dev/shm", 01777);
     mount_in(p, "mount tmpfs on /run", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755", "run");
 
+    int slot = 1;  // userns::plan_handoff: slot 0 is the root, then the lofs trees
     for (const auto& f : s.fs) {
         std::string what = "mount fs " + f.special + " on " + f.dir;
         if (f.type == "tmpfs") {
@@ -110,7 +151,14 @@ ChildPlan plan_child(const BootSpec& s, const std::string& console_path) {
                      p.keep(f.data), f.dir);
             continue;
         }
-        mount_in(p, what, p.keep(f.special), nullptr, MS_BIND | MS_REC, nullptr, f.dir);
+        if (s.userns()) {
+            Op at{OpKind::AttachIn, "attach fs " + f.special + " on " + f.dir};
+            at.components = split_path(p, f.dir);
+            at.slot = slot++;
+            p.ops.push_back(std::move(at));
+        } else {
+            mount_in(p, what, p.keep(f.special), nullptr, MS_BIND | MS_REC, nullptr, f.dir);
+        }
         if (f.readonly || f.flags) {
             Op ro{OpKind::RemountIn, "remount " + f.dir + " read-only"};
             ro.components = p.ops.back().components;

@@ -27,6 +27,11 @@ enum class OpKind {
     MaskDir,       // after pivot: an empty read-only tmpfs over a directory
     Hostname,
     LoopbackUp,
+    // A user-namespaced zone (userns=auto) only:
+    OpenMountpoint,  // O_PATH open of the mountpoint while the host's uid 0 still walks the path
+    BecomeRoot,      // setresgid/setgroups/setresuid 0 inside the user namespace (the range base)
+    AttachRoot,      // move the root the parent built (fd slot) onto the mountpoint; opens the root fd
+    AttachIn,        // move a tree the parent cloned (fd slot) onto a directory inside the root
 };
 
 struct Op {
@@ -41,6 +46,7 @@ struct Op {
     mode_t mode = 0;
     dev_t dev = 0;
     bool optional = false;  // a missing target is not an error (masks)
+    int slot = -1;          // AttachRoot, AttachIn: index into the fds received at sync #1
 };
 
 struct ChildPlan {
@@ -52,10 +58,14 @@ struct ChildPlan {
 };
 
 // Pure: from the boot spec and the console's host path to the ordered steps.
+// A user-namespaced spec gets the userns steps (OpenMountpoint, BecomeRoot,
+// AttachRoot, AttachIn for lofs, host device nodes bound instead of mknod,
+// which a user namespace may not do); the slots follow userns::plan_handoff.
 ChildPlan plan_child(const BootSpec& spec, const std::string& console_path);
 
 // Walks the plan in the child. Returns -1 on success, else the failed step
-// index with errno in *err. Async-signal-safe: raw syscalls only.
-int run_child_plan(const ChildPlan& plan, int* err);
+// index with errno in *err. Async-signal-safe: raw syscalls only. `fds` are
+// the mounts received at sync #1 (user-namespaced zones), by slot.
+int run_child_plan(const ChildPlan& plan, int* err, const int* fds = nullptr, int nfds = 0);
 
 } // namespace zone

@@ -4,14 +4,24 @@
 
 namespace zone {
 
+bool uses_userns(const config::ZoneConfig& cfg) {
+    std::string u = cfg.get_or("userns", "none");
+    return u == "auto" || u == "true";
+}
+
 Result<Confinement> ConfinementCache::for_config(const config::ZoneConfig& cfg) {
     Confinement c;
     TRY(profile, caps::parse_profile(cfg.get_or("security-profile", "hardened")));
-    if (profile == caps::Profile::System)
+    c.userns = uses_userns(cfg);
+    // Every capability is only a confinement when it holds in a user
+    // namespace of the zone's own, never the host's.
+    if (profile == caps::Profile::System && !c.userns)
         return make_error(api::code::kInvalidConfig,
-                          "security-profile=system needs a user-namespaced zone, which zoned "
-                          "cannot build yet; use security-profile=hardened");
+                          "security-profile=system needs a user namespace: set userns=auto");
     c.profile = profile;
+    // A full OS runs setuid programs (su, sudo, its init's helpers); in its
+    // user namespace they raise privileges within the zone only.
+    c.no_new_privs = profile != caps::Profile::System;
     TRY(set, caps::parse_limitpriv(cfg.get_or("limitpriv", "default"), profile));
     // Only what zoned itself holds can be kept (capset refuses more).
     c.caps = caps::CapSet{set.bits & caps::permitted_caps().bits};
@@ -21,7 +31,11 @@ Result<Confinement> ConfinementCache::for_config(const config::ZoneConfig& cfg) 
     auto key = std::make_pair(static_cast<int>(profile), c.caps.bits);
     auto it = filters_.find(key);
     if (it == filters_.end()) {
-        TRY(f, sec::build_filter(profile, c.caps));
+        // `system` always has a user namespace (above): the kernel confines
+        // its mounts to what that namespace owns, so the mount family opens.
+        sec::Additions extra;
+        if (profile == caps::Profile::System) extra.allow = sec::mount_family();
+        TRY(f, sec::build_filter(profile, c.caps, extra));
         it = filters_.emplace(key, std::make_shared<const sec::Filter>(std::move(f))).first;
     }
     c.filter = it->second;

@@ -26,6 +26,8 @@ Result<void> Daemon::load() {
     TRY_VOID(store_.init());
     network_ = std::make_unique<ZoneNetwork>(config().network, paths().root);
     TRY_VOID(network_->load());
+    id_ranges_ = std::make_unique<userns::IdRanges>(paths().root + "/userns/ranges.json", config().userns);
+    TRY_VOID(id_ranges_->load());
     TRY(names, store_.list_zones());
     for (const auto& n : names) {
         auto cfg = store_.load_config(n);
@@ -189,10 +191,11 @@ Result<void> Daemon::reload_config() {
     if (overrides_) overrides_(cfg);
     {
         std::lock_guard g(cfg_mu_);
-        // The cgroup tree and the network are set up at start; their
+        // The cgroup tree, the network and the id pool are set up at start; their
         // settings take effect at the next start of zoned.
         cfg.cgroup_parent = cfg_.cgroup_parent;
         cfg.network = cfg_.network;
+        cfg.userns = cfg_.userns;
     }
     log::set_level(cfg.log_level);
     std::lock_guard g(cfg_mu_);

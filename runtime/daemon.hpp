@@ -17,6 +17,7 @@
 #include "runtime/registry.hpp"
 #include "runtime/store.hpp"
 #include "runtime/confine.hpp"
+#include "runtime/id_ranges.hpp"
 #include "runtime/zone_net.hpp"
 #include "images/store.hpp"
 
@@ -81,6 +82,7 @@ class Daemon {
     HostRuntime& host() { return host_; }
     ZoneNetwork& network() { return *network_; }
     ConfinementCache& confinement() { return confinement_; }
+    userns::IdRanges& id_ranges() { return *id_ranges_; }  // userns=auto zones' host ids
     // Finds the cgroup2 mount, the helpers, and seals the built-in init.
     Result<void> prepare_host();
     // Smallest zone id not used by a running zone.
@@ -101,6 +103,7 @@ class Daemon {
     Registry registry_;
     HostRuntime host_;
     std::unique_ptr<ZoneNetwork> network_;
+    std::unique_ptr<userns::IdRanges> id_ranges_;
     ConfinementCache confinement_;
     mutable std::mutex cfg_mu_;
     DaemonConfig cfg_;

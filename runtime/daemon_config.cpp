@@ -79,6 +79,16 @@ static std::string parse_network_key(const std::string& key, const std::string& 
     return "";
 }
 
+// userns-base, userns-size, userns-count into `p`; the problem, or "".
+static std::string parse_userns_key(const std::string& key, const std::string& value, userns::IdPool& p) {
+    uint32_t v = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || end != value.data() + value.size())
+        return key + " '" + value + "' is not a number (0 .. 4294967295)";
+    (key == "userns-base" ? p.base : key == "userns-size" ? p.size : p.count) = v;
+    return "";
+}
+
 Result<DaemonConfig> parse_daemon_config(std::string_view text, const std::string& origin) {
     DaemonConfig cfg;
     int lineno = 0;
@@ -112,6 +122,9 @@ Result<DaemonConfig> parse_daemon_config(std::string_view text, const std::strin
             if (ec != std::errc() || p != value.data() + value.size() || v < 0)
                 return make_error("EINVAL", where + ": shutdown-timeout '" + value + "' is not a number of seconds");
             cfg.shutdown_timeout = v;
+        } else if (key == "userns-base" || key == "userns-size" || key == "userns-count") {
+            if (auto p = parse_userns_key(key, value, cfg.userns); !p.empty())
+                return make_error("EINVAL", where + ": " + p);
         } else if (is_network_key(key)) {
             if (auto p = parse_network_key(key, value, cfg.network); !p.empty())
                 return make_error("EINVAL", where + ": " + p);
@@ -119,6 +132,8 @@ Result<DaemonConfig> parse_daemon_config(std::string_view text, const std::strin
             return make_error("EINVAL", where + ": unknown key '" + key + "'");
         }
     }
+    if (auto p = userns::pool_problem(cfg.userns); !p.empty())
+        return make_error("EINVAL", origin + ": " + p);
     return cfg;
 }
 

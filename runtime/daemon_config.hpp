@@ -8,6 +8,7 @@
 
 #include "runtime/common/error.hpp"
 #include "runtime/common/log.hpp"
+#include "runtime/id_ranges.hpp"
 #include "runtime/net_types.hpp"
 
 namespace zone {
@@ -19,6 +20,8 @@ struct DaemonConfig {
     int shutdown_timeout = 30;      // default seconds for `zoneadm shutdown`
     // bridge, subnet, nat, isolate, nft-table, dns
     net::NetworkConfig network;
+    // userns-base, userns-size, userns-count: the host ids of userns=auto zones
+    userns::IdPool userns;
 };
 
 Result<DaemonConfig> parse_daemon_config(std::string_view text, const std::string& origin);

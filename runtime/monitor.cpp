@@ -27,6 +27,7 @@
 #include "runtime/common/log.hpp"
 #include "runtime/netlink.hpp"
 #include "runtime/proc.hpp"
+#include "runtime/userns.hpp"
 
 namespace zone::monitor {
 
@@ -130,6 +131,17 @@ Result<void> setup_network(const BootSpec& spec, pid_t child) {
     return ok();
 }
 
+// Parent side of a user-namespaced zone, the child blocked at sync #1: its id
+// maps, its console owned by its root (group tty inside), and the mounts it
+// attaches (userns.hpp). Nothing for other zones.
+Result<std::vector<UniqueFd>> setup_userns(const BootSpec& spec, pid_t child, const Console& con) {
+    if (!spec.userns()) return std::vector<UniqueFd>{};
+    TRY_VOID(userns::write_maps_from_parent(child, spec.uid_base, spec.uid_count));
+    if (::fchown(con.slave.get(), spec.uid_base, spec.uid_base + 5) < 0)
+        return sys_error("chown(" + con.slave_path + ")");
+    return userns::build_mounts_from_parent(spec, child);
+}
+
 // Clones the zone's init: new namespaces, straight into the zone's cgroup.
 Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::Cgroup& cgroup) {
     ChildPlan plan = plan_child(spec, con.slave_path);
@@ -145,13 +157,16 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
     sec::Filter filter{spec.seccomp};
     const int kStepCaps = static_cast<int>(plan.ops.size()) + 1;
     int sync[2], report[2];
-    if (::pipe2(sync, O_CLOEXEC) < 0 || ::pipe2(report, O_CLOEXEC) < 0) return sys_error("pipe2");
+    // sync #1 is a socket: it carries the mounts of a user-namespaced zone.
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0) return sys_error("socketpair");
+    if (::pipe2(report, O_CLOEXEC) < 0) return sys_error("pipe2");
     UniqueFd sync_r(sync[0]), sync_w(sync[1]), report_r(report[0]), report_w(report[1]);
 
     int pidfd = -1;
     proc::Clone3Args ca;
     ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
-               CLONE_PIDFD | CLONE_INTO_CGROUP | (spec.own_netns ? CLONE_NEWNET : 0);
+               CLONE_PIDFD | CLONE_INTO_CGROUP | (spec.own_netns ? CLONE_NEWNET : 0) |
+               (spec.userns() ? CLONE_NEWUSER : 0);
     ca.pidfd = &pidfd;
     ca.cgroup_fd = cgroup.dirfd();
     pid_t pid = proc::clone3(ca);
@@ -160,9 +175,10 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
         // Child: new namespaces, in the zone's cgroup. Blocked at sync #1
         // until the parent side is ready (maps, network: later steps).
         struct { int step, err; } rep{-1, 0};
-        char go;
-        if (::read(sync_r.get(), &go, 1) != 1) ::_exit(126);
-        int step = run_child_plan(plan, &rep.err);
+        int mounts[userns::kMaxHandoff];
+        int nmounts = userns::receive_sync_in_child(sync_r.get(), mounts, userns::kMaxHandoff);
+        if (nmounts < 0) ::_exit(126);
+        int step = run_child_plan(plan, &rep.err, mounts, nmounts);
         if (step >= 0) {
             rep.step = step;
         } else {
@@ -176,7 +192,7 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
             proc::reset_signals_for_exec();
             // Last: capabilities, no_new_privs, seccomp (which needs NNP).
             if (caps::apply_caps_in_child(cap_plan) < 0) rep.step = kStepCaps;
-            else if (caps::set_no_new_privs_in_child() < 0) rep.step = kStepCaps + 1;
+            else if (spec.no_new_privs && caps::set_no_new_privs_in_child() < 0) rep.step = kStepCaps + 1;
             else if (!filter.code.empty() && sec::install_in_child(filter) < 0) rep.step = kStepCaps + 2;
             if (rep.step >= 0) {
                 rep.err = errno;
@@ -198,14 +214,22 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
     UniqueFd pfd(pidfd);
     report_w.reset();
     sync_r.reset();
-    // Sync #1: the parent side (network; user namespaces later) is ready.
-    if (auto r = setup_network(spec, pid); !r) {
+    auto abort_child = [&](Error e) {
         (void)proc::pidfd_signal(pfd.get(), SIGKILL);
         siginfo_t si{};
         ::waitid(P_PIDFD, static_cast<id_t>(pfd.get()), &si, WEXITED);
-        return std::move(r).error().wrap("setting up the zone's network");
-    }
-    if (::write(sync_w.get(), "1", 1) != 1) return sys_error("write(sync to zone init)");
+        return e;
+    };
+    // Sync #1: the parent side (user namespace, network) is ready.
+    auto mounts = setup_userns(spec, pid, con);
+    if (!mounts) return abort_child(std::move(mounts).error().wrap("setting up the zone's user namespace"));
+    if (auto r = setup_network(spec, pid); !r)
+        return abort_child(std::move(r).error().wrap("setting up the zone's network"));
+    std::vector<int> handoff;
+    for (const auto& m : *mounts) handoff.push_back(m.get());
+    if (auto r = api::send_with_fds(sync_w.get(), "1", handoff); !r)
+        return abort_child(std::move(r).error().wrap("sync #1 to zone init"));
+    mounts->clear();
     struct { int step, err; } rep{-1, 0};
     ssize_t n;
     do {

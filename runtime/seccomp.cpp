@@ -429,6 +429,10 @@ Result<void> check_additions(const Additions& extra) {
 
 } // namespace
 
+std::vector<std::string> mount_family() {
+    return {kMountFamily.begin(), kMountFamily.end()};
+}
+
 Result<void> check_syscall_names(const std::vector<std::string>& names) {
     for (const auto& n : names)
         if (n.empty() || resolve(n) == __NR_SCMP_ERROR)

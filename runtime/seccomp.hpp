@@ -54,6 +54,11 @@ struct Additions {
     std::vector<std::string> deny;
 };
 
+// The mount family (mount, umount2, pivot_root, fsopen, move_mount, ...):
+// what the system profile denies unless the zone has a user namespace,
+// which confines mounts to what that namespace owns.
+std::vector<std::string> mount_family();
+
 // Every name must be a system call libseccomp knows on some architecture
 // ("mount", "socketcall"); INVALID_CONFIG names the first that is not.
 Result<void> check_syscall_names(const std::vector<std::string>& names);

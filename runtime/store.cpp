@@ -23,7 +23,7 @@ json to_json(const ZoneStatus& s) {
                 {"booted_config", s.booted_config},
                 {"last_exit", s.last_exit},
                 {"last_exit_text", s.last_exit_text},
-                {"address", s.address}};
+                {"address", s.address}, {"files_uid_base", s.files_uid_base}};
 }
 
 Result<ZoneStatus> status_from_json(const json& j) {
@@ -44,6 +44,7 @@ Result<ZoneStatus> status_from_json(const json& j) {
         s.last_exit = j.value("last_exit", -1);
         s.last_exit_text = j.value("last_exit_text", std::string());
         s.address = j.value("address", std::string());
+        s.files_uid_base = j.value("files_uid_base", 0U);
     } catch (const json::exception& e) {
         return make_error("EINVAL", std::string("state.json: ") + e.what());
     }

@@ -28,6 +28,10 @@ struct ZoneStatus {
     int last_exit = -1;              // wait status summary of the last init exit, -1 none
     std::string last_exit_text;      // "exited 0", "killed by SIGKILL"
     std::string address;             // primary address, when networking assigns one
+    // The host id that uid/gid 0 of the zone's own files (upper or copy) are
+    // stored as: 0 as installed, the zone's range base once it booted with
+    // userns=auto (runtime/id_shift.*).
+    uint32_t files_uid_base = 0;
 };
 
 nlohmann::json to_json(const ZoneStatus& s);

@@ -107,12 +107,17 @@ static long openat2_dir(int dirfd, const std::string& name) {
 
 // Opens (creating when missing, mode 0755) one directory below `parent`,
 // never through a symlink.
-static Result<UniqueFd> enter_dir(int parent, const std::string& name, const std::string& where) {
+static Result<UniqueFd> enter_dir(int parent, const std::string& name, const std::string& where,
+                                  uid_t owner) {
     long fd = openat2_dir(parent, name);
     if (fd < 0 && errno == ENOENT) {
         if (::mkdirat(parent, name.c_str(), 0755) < 0 && errno != EEXIST)
             return sys_error("mkdirat(" + where + ")");
         fd = openat2_dir(parent, name);
+        if (fd >= 0 && owner != 0 && ::fchown(static_cast<int>(fd), owner, owner) < 0) {
+            ::close(static_cast<int>(fd));
+            return sys_error("chown(" + where + ", " + std::to_string(owner) + ")");
+        }
     }
     if (fd >= 0) return UniqueFd(static_cast<int>(fd));
     if (errno == ELOOP || errno == ENOTDIR) {
@@ -141,7 +146,7 @@ static Result<void> write_all(int fd, const std::string& content, const std::str
 // Temp file + fsync + renameat inside `dir`: the name is replaced, whatever it
 // was (a symlink included), never followed.
 static Result<void> replace_in_dir(int dir, const std::string& name, const std::string& content,
-                                   unsigned mode, const std::string& where) {
+                                   unsigned mode, const std::string& where, uid_t owner) {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     char suffix[24];
     snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(rng()));
@@ -150,6 +155,8 @@ static Result<void> replace_in_dir(int dir, const std::string& name, const std::
                          mode & 07777));
     if (!fd) return sys_error("openat(" + where + " temp file)");
     ScopeExit unlink_tmp([&] { ::unlinkat(dir, tmp.c_str(), 0); });
+    if (owner != 0 && ::fchown(fd.get(), owner, owner) < 0)
+        return sys_error("fchown(" + where + ", " + std::to_string(owner) + ")");
     if (::fchmod(fd.get(), mode & 07777) < 0) return sys_error("fchmod(" + where + ")");
     TRY_VOID(write_all(fd.get(), content, where));
     if (::fsync(fd.get()) < 0) return sys_error("fsync(" + where + ")");
@@ -162,7 +169,7 @@ static Result<void> replace_in_dir(int dir, const std::string& name, const std::
 }
 
 Result<void> write_zone_file(const std::string& root_dir, const std::string& rel_path,
-                             const std::string& content, unsigned mode) {
+                             const std::string& content, unsigned mode, uid_t owner) {
     std::string what = "writing " + rel_path + " in zone root " + root_dir;
     auto parts = split_rel_path(rel_path);
     if (!parts) return std::move(parts).error().wrap(what);
@@ -172,12 +179,12 @@ Result<void> write_zone_file(const std::string& root_dir, const std::string& rel
     std::string where = root_dir;
     for (size_t i = 0; i + 1 < parts->size(); ++i) {
         where += "/" + (*parts)[i];
-        auto next = enter_dir(dir.get(), (*parts)[i], where);
+        auto next = enter_dir(dir.get(), (*parts)[i], where, owner);
         if (!next) return std::move(next).error().wrap(what);
         dir = std::move(*next);
     }
     where += "/" + parts->back();
-    auto r = replace_in_dir(dir.get(), parts->back(), content, mode, where);
+    auto r = replace_in_dir(dir.get(), parts->back(), content, mode, where, owner);
     if (!r) return std::move(r).error().wrap(what);
     return ok();
 }

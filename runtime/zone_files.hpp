@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <sys/types.h>
 #include <string_view>
 #include <vector>
 
@@ -25,8 +26,10 @@ std::vector<std::string> host_nameservers();
 // Writes `content` to `rel_path` (e.g. "etc/hosts") below `root_dir`:
 // directories resolved with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS)
 // (missing ones created), temp file + fsync + renameat over the name (which
-// replaces a symlink instead of following it).
+// replaces a symlink instead of following it). `owner` is the host uid (and
+// gid) of the file and of directories it creates: the zone's root, which is
+// the range base of a user-namespaced zone.
 Result<void> write_zone_file(const std::string& root_dir, const std::string& rel_path,
-                             const std::string& content, unsigned mode = 0644);
+                             const std::string& content, unsigned mode = 0644, uid_t owner = 0);
 
 } // namespace zone::net

@@ -3,6 +3,7 @@
 
 #include "runtime/common/fs.hpp"
 #include "runtime/common/log.hpp"
+#include "runtime/confine.hpp"
 #include "runtime/zone_ops.hpp"
 
 namespace zone {
@@ -42,6 +43,12 @@ Result<void> install_zone(Daemon& d, Zone& z) {
     }();
     if (!made) return std::move(made).error().wrap("zone '" + z.name + "': installing");
     z.status.image_version = img.manifest.version;
+    z.status.files_uid_base = 0;  // the new files are the host's root's until the first boot
+    if (uses_userns(z.config)) {
+        // Its range from now on (zoneadm list -v shows it); the files move at boot.
+        auto range = d.id_ranges().acquire(z.name);
+        if (!range) return std::move(range).error().wrap("zone '" + z.name + "': installing");
+    }
     TRY_VOID(set_state(d, z, ZoneState::Installed));
     ZLOG_INFO("zone=%s installed over image %s@%u (%s)", z.name.c_str(), img.manifest.name.c_str(),
               img.manifest.version, copy ? "copy" : "overlay");
@@ -62,6 +69,9 @@ Result<void> uninstall_zone(Daemon& d, Zone& z, bool force) {
     z.status.address.clear();
     if (auto r = d.network().release(z.name); !r)
         return std::move(r).error().wrap("zone '" + z.name + "': releasing its addresses");
+    z.status.files_uid_base = 0;
+    if (auto r = d.id_ranges().release(z.name); !r)
+        return std::move(r).error().wrap("zone '" + z.name + "': releasing its id range");
     TRY_VOID(set_state(d, z, ZoneState::Configured));
     ZLOG_INFO("zone=%s uninstalled", z.name.c_str());
     return ok();

@@ -121,8 +121,10 @@ Result<Session> spawn(const ExecPlan& plan, int init_pidfd, int cgroup_fd, int h
             (void)w;
             ::_exit(127);
         };
+        // With CLONE_NEWUSER the kernel joins the user namespace first; the
+        // session then holds its capabilities there, none on the host.
         if (::setns(init_pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-                                    CLONE_NEWCGROUP) < 0)
+                                    CLONE_NEWCGROUP | (plan.enter_userns ? CLONE_NEWUSER : 0)) < 0)
             fail(1);
         ::setsid();
         if (master >= 0) {
@@ -148,7 +150,7 @@ Result<Session> spawn(const ExecPlan& plan, int init_pidfd, int cgroup_fd, int h
         if (caps::finish_uid_switch_in_child(caps) < 0) fail(6);
         if (::chdir(plan.cwd.c_str()) < 0 && ::chdir("/") < 0) fail(4);
         proc::reset_signals_for_exec();
-        if (caps::set_no_new_privs_in_child() < 0) fail(7);
+        if (plan.no_new_privs && caps::set_no_new_privs_in_child() < 0) fail(7);
         if (!filter.code.empty() && sec::install_in_child(filter) < 0) fail(8);
         ::execve(plan.path.c_str(), const_cast<char* const*>(argv.data()),
                  const_cast<char* const*>(envp.data()));

@@ -32,6 +32,10 @@ struct ExecPlan {
     uid_t uid = 0;
     gid_t gid = 0;
     std::vector<gid_t> groups;
+    // The zone has a user namespace: the session joins it first, and its
+    // uid, gid and groups above are ids inside it.
+    bool enter_userns = false;
+    bool no_new_privs = true;  // false for security-profile=system
 };
 ExecPlan plan_exec(const Request& r, const PasswdEntry& pw, const std::vector<gid_t>& groups);
 

@@ -72,9 +72,11 @@ Result<void> ZoneNetwork::prepare_boot(const Zone& z, BootSpec& spec, const std:
     }
     if (nets.empty()) return ok();
     std::string gateway = net::ipv4_to_string(leases_->gateway().addr);
-    TRY_VOID(net::write_zone_file(root_dir, "etc/hosts", net::render_hosts(spec.hostname, addrs, gateway)));
+    // Owned by the zone's root: the range base of a user-namespaced zone.
+    TRY_VOID(net::write_zone_file(root_dir, "etc/hosts", net::render_hosts(spec.hostname, addrs, gateway),
+                                  0644, spec.uid_base));
     std::vector<std::string> dns = cfg_.dns.empty() ? net::host_nameservers() : cfg_.dns;
-    TRY_VOID(net::write_zone_file(root_dir, "etc/resolv.conf", net::render_resolv(dns)));
+    TRY_VOID(net::write_zone_file(root_dir, "etc/resolv.conf", net::render_resolv(dns), 0644, spec.uid_base));
     return ok();
 }
 

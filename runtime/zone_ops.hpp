@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "runtime/boot_spec.hpp"
 #include "runtime/daemon.hpp"
 
 namespace zone {
@@ -11,6 +12,10 @@ namespace zone {
 // zone_install.cpp
 Result<void> install_zone(Daemon& d, Zone& z);
 Result<void> uninstall_zone(Daemon& d, Zone& z, bool force);
+
+// zone_ids.cpp: userns=auto: the zone's id range (acquired, kept) into
+// `spec`, and its own files shifted onto it (or back to host ids).
+Result<void> prepare_zone_ids(Daemon& d, Zone& z, BootSpec& spec);
 
 // zone_start.cpp: THE start sequence.
 Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& z);

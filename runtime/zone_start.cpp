@@ -170,6 +170,10 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
     spec.cap_bits = conf->caps.bits;
     spec.last_cap = conf->last_cap;
     spec.seccomp = conf->filter->code;
+    spec.no_new_privs = conf->no_new_privs;
+    // userns=auto: the zone's host id range; its own files on it.
+    if (auto r = prepare_zone_ids(d, z, spec); !r)
+        return std::move(r).error().wrap("zone '" + z.name + "': user namespace");
     // Network: leases, the bridge, the zone's /etc/hosts and resolv.conf.
     std::string files_root = spec.root_type == "copy" ? spec.copy_root : spec.upper;
     if (auto r = d.network().prepare_boot(z, spec, files_root); !r)

@@ -76,17 +76,21 @@ int list(Tool& t, const std::vector<std::string>& args) {
         } else if (verbose) {
             if (&z == &rows[0])
                 std::printf("  ID NAME             STATUS        PATH                           BRAND    IP     "
-                            "ADDRESS            IMAGE          LAST EXIT\n");
+                            "ADDRESS            IMAGE          UIDS            LAST EXIT\n");
             std::string addr = str(z, "address");
             std::string state = str(z, "state");
             if (z.value("config_changed", false)) {
                 state += "*";
                 any_changed = true;
             }
-            std::printf("%4s %-16s %-13s %-30s %-8s %-6s %-18s %-14s %s\n", ids.c_str(), str(z, "name").c_str(),
-                        state.c_str(), str(z, "path").c_str(), str(z, "brand").c_str(),
-                        str(z, "ip_type").c_str(), addr.empty() ? "-" : addr.c_str(),
-                        image.empty() ? "-" : image.c_str(),
+            // UIDS: the host ids of a user-namespaced zone, BASE+COUNT.
+            unsigned base = z.value("uid_base", 0U), count = z.value("uid_count", 0U);
+            std::string uids = count ? std::to_string(base) + "+" + std::to_string(count) : "-";
+            std::printf("%4s %-16s %-13s %-30s %-8s %-6s %-18s %-14s %-15s %s\n", ids.c_str(),
+                        str(z, "name").c_str(), state.c_str(), str(z, "path").c_str(),
+                        str(z, "brand").c_str(), str(z, "ip_type").c_str(),
+                        addr.empty() ? "-" : addr.c_str(), image.empty() ? "-" : image.c_str(),
+                        uids.c_str(),
                         str(z, "last_exit").empty() ? "-" : str(z, "last_exit").c_str());
         } else {
             std::printf("%s\n", str(z, "name").c_str());

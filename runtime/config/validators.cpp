@@ -336,7 +336,7 @@ std::string limitpriv(const PropValue& v) {
 }
 
 std::string userns(const PropValue& v) {
-    return enum_problem(v, {"false", "true", "auto"});
+    return enum_problem(v, {"false", "true", "auto", "none"});
 }
 
 std::string security_profile(const PropValue& v) {

@@ -184,10 +184,10 @@ void check_conflicts(const ZoneConfig& cfg, Problems& out) {
         out.push_back(
             "net: a zone with ip-type=none has no network; remove the net resources or change "
             "ip-type");
-    if (cfg.get_or("security-profile", "") == "system" && cfg.get_or("userns", "") == "false")
-        out.push_back(
-            "security-profile=system runs the zone in a user namespace, which userns=false "
-            "refuses");
+    std::string userns = cfg.get_or("userns", "none");
+    if (cfg.get_or("security-profile", "") == "system" && userns != "auto" && userns != "true")
+        out.push_back("security-profile=system runs the zone in a user namespace, which userns=" +
+                      userns + " refuses; set userns=auto");
     check_rctl_agrees(cfg, "max-processes", "zone.max-processes", out);
     check_rctl_agrees(cfg, "cpu-shares", "zone.cpu-shares", out);
 }

@@ -107,7 +107,7 @@ const std::vector<PropSpec>& global_props() {
         {"ip-type", false, v::ip_type, "exclusive (own network stack), shared or none"},
         {"limitpriv", false, v::limitpriv,
          "privileges: comma list such as default,-net_raw,+sys_ptrace"},
-        {"userns", false, v::userns, "run in a user namespace (false|true|auto)"},
+        {"userns", false, v::userns, "auto: run in a user namespace with a host id range of its own (none|auto)"},
         {"security-profile", false, v::security_profile,
          "hardened (small capability set) or system"},
         {"cpu-shares", false, v::cpu_shares, "relative CPU weight, 1..10000 (cpu.weight)"},

@@ -1,0 +1,272 @@
+// User-namespaced zones (userns=auto) on the real kernel: the zone's root is
+// uid 0 inside and an unprivileged uid of the zone's own range on the host;
+// the gold image is shared through an idmapped lower layer; the range is
+// persistent and released on uninstall; the system profile has every
+// capability inside and still none over the host.
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "integration/harness.hpp"
+
+namespace zt {
+namespace {
+
+// The zone's host id range from zoned's record (<root>/userns/ranges.json):
+// {base, size}, or {0, 0} when it holds none.
+std::pair<uint32_t, uint32_t> range_of(const TestDaemon& d, const std::string& zone) {
+    auto j = nlohmann::json::parse(read_text(d.root() + "/userns/ranges.json"), nullptr, false);
+    if (j.is_discarded() || !j.contains("ranges")) return {0, 0};
+    for (const auto& r : j["ranges"])
+        if (r.value("zone", "") == zone) return {r.value("base", 0U), r.value("size", 0U)};
+    return {0, 0};
+}
+
+// "Uid:" or "Gid:" of a host process: the four ids, space-separated.
+std::string host_ids(pid_t pid, const std::string& field) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(field + ":", 0) == 0) {
+            std::string v = trim(line.substr(field.size() + 1));
+            for (auto& c : v)
+                if (c == '\t') c = ' ';
+            return v;
+        }
+    return "";
+}
+
+pid_t init_pid(const TestDaemon& d, const std::string& zone) {
+    return d.status_file(zone).value("init_pid", 0);
+}
+
+uid_t host_owner(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0 ? st.st_uid : static_cast<uid_t>(-1);
+}
+
+std::string in_zone(const TestDaemon& d, const std::string& zone, const std::string& cmd) {
+    auto r = d.zlogin(zone, cmd);
+    EXPECT_EQ(r.status, 0) << cmd << ": " << r;
+    return trim(r.out);
+}
+
+TEST(Userns, ZoneRootIsUidZeroInsideAndItsRangeBaseOutside) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.boot_new_zone("u", "set userns=auto; add net; end"));
+    auto [base, size] = range_of(d, "u");
+    ASSERT_GE(base, 1u << 20) << "the default pool starts at 2^20";
+    EXPECT_EQ(size, 65536u);
+    std::string b = std::to_string(base);
+
+    // Inside: root, mapped onto the range.
+    EXPECT_EQ(in_zone(d, "u", "id -u"), "0");
+    EXPECT_EQ(in_zone(d, "u", "id -g"), "0");
+    auto map = split_lines(in_zone(d, "u", "cat /proc/self/uid_map"));
+    ASSERT_EQ(map.size(), 1u);
+    std::istringstream fields(map[0]);
+    uint32_t inside = 1, outside = 0, count = 0;
+    fields >> inside >> outside >> count;
+    EXPECT_EQ(inside, 0u);
+    EXPECT_EQ(outside, base);
+    EXPECT_EQ(count, 65536u);
+
+    // Outside: the zone's init and its zlogins run as the range base.
+    pid_t init = init_pid(d, "u");
+    ASSERT_GT(init, 0);
+    EXPECT_EQ(host_ids(init, "Uid"), b + " " + b + " " + b + " " + b);
+    EXPECT_EQ(host_ids(init, "Gid"), b + " " + b + " " + b + " " + b);
+
+    // The image, owned by the host's root, is the zone root's; the image on
+    // disk is unchanged.
+    EXPECT_EQ(in_zone(d, "u", "stat -c %u:%g /bin/busybox /etc/passwd /"), "0:0\n0:0\n0:0");
+    std::string busybox = d.root() + "/images/base/1/rootfs/bin/busybox";
+    EXPECT_EQ(host_owner(busybox), 0u) << busybox;
+
+    // What the zone's root writes belongs to the range on the host.
+    EXPECT_EQ(in_zone(d, "u", "touch /made-inside && mkdir -p /root/d && touch /root/d/f && "
+                              "chown 1000:1000 /root/d/f && stat -c %u /made-inside"),
+              "0");
+    std::string upper = d.zone_dir("u") + "/upper";
+    EXPECT_EQ(host_owner(upper + "/made-inside"), base);
+    EXPECT_EQ(host_owner(upper + "/root/d"), base);
+    EXPECT_EQ(host_owner(upper + "/root/d/f"), base + 1000);
+
+    // zoned's own writes into the zone (hosts, resolv.conf) are the zone root's too.
+    EXPECT_EQ(in_zone(d, "u", "stat -c %u:%g /etc/hosts /etc/resolv.conf /etc"), "0:0\n0:0\n0:0");
+    EXPECT_EQ(host_owner(upper + "/etc/hosts"), base);
+    EXPECT_EQ(host_owner(upper + "/etc"), base);
+    EXPECT_EQ(in_zone(d, "u", "touch /etc/new-file && echo ok"), "ok");
+
+    // A terminal session lands as root inside, on a tty the zone's root owns.
+    auto t = d.run("zlogin", {"-t", "u", "stat -c %u $(tty); id -u"});
+    EXPECT_EQ(t.status, 0) << t;
+    EXPECT_NE(t.out.find("0\r\n0"), std::string::npos) << t;
+
+    // zoneadm list -v shows the range.
+    auto v = d.zoneadm({"list", "-v"});
+    EXPECT_NE(v.out.find(b + "+65536"), std::string::npos) << v.out;
+}
+
+TEST(Userns, TwoZonesGetDisjointRanges) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.boot_new_zone("a", "set userns=auto"));
+    ASSERT_TRUE(d.boot_new_zone("b", "set userns=auto"));
+    ASSERT_TRUE(d.boot_new_zone("plain"));
+    auto ra = range_of(d, "a"), rb = range_of(d, "b");
+    ASSERT_NE(ra.second, 0u);
+    ASSERT_NE(rb.second, 0u);
+    EXPECT_TRUE(ra.first + ra.second <= rb.first || rb.first + rb.second <= ra.first)
+        << ra.first << "+" << ra.second << " vs " << rb.first << "+" << rb.second;
+    EXPECT_EQ(range_of(d, "plain").second, 0u);
+    std::string ua = host_ids(init_pid(d, "a"), "Uid"), ub = host_ids(init_pid(d, "b"), "Uid");
+    EXPECT_EQ(ua.substr(0, ua.find(' ')), std::to_string(ra.first));
+    EXPECT_EQ(ub.substr(0, ub.find(' ')), std::to_string(rb.first));
+    // A zone without a user namespace is the host's root (with fewer capabilities).
+    EXPECT_EQ(host_ids(init_pid(d, "plain"), "Uid"), "0 0 0 0");
+    // One zone's root cannot touch the other's files: different owners on the host.
+    EXPECT_EQ(in_zone(d, "a", "touch /mine && echo ok"), "ok");
+    EXPECT_EQ(host_owner(d.zone_dir("a") + "/upper/mine"), ra.first);
+}
+
+TEST(Userns, RangeSurvivesRestartsAndIsReleasedOnUninstall) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.ensure_image());
+    ASSERT_TRUE(d.configure("first", "set userns=auto"));
+    ASSERT_TRUE(d.adm("first", "install"));
+    ASSERT_TRUE(d.configure("keep", "set userns=auto"));
+    ASSERT_TRUE(d.adm("keep", "install"));
+    auto first = range_of(d, "first"), keep = range_of(d, "keep");
+    ASSERT_NE(first.second, 0u);
+    ASSERT_NE(keep.second, 0u);
+    ASSERT_NE(first.first, keep.first);
+
+    ASSERT_TRUE(d.adm("keep", "boot"));
+    ASSERT_TRUE(d.restart());
+    EXPECT_EQ(range_of(d, "keep"), keep);
+    EXPECT_EQ(d.state("keep"), "running");
+    EXPECT_EQ(in_zone(d, "keep", "touch /after-restart && id -u"), "0");
+    EXPECT_EQ(host_owner(d.zone_dir("keep") + "/upper/after-restart"), keep.first);
+    ASSERT_TRUE(d.adm("keep", "halt"));
+    ASSERT_TRUE(d.adm("keep", "boot"));
+    EXPECT_EQ(range_of(d, "keep"), keep);
+    EXPECT_EQ(host_ids(init_pid(d, "keep"), "Uid").substr(0, std::to_string(keep.first).size()),
+              std::to_string(keep.first));
+
+    // Uninstall releases the range; the next zone may have it.
+    ASSERT_TRUE(d.adm("first", "uninstall"));
+    EXPECT_EQ(range_of(d, "first").second, 0u);
+    ASSERT_TRUE(d.configure("next", "set userns=auto"));
+    ASSERT_TRUE(d.adm("next", "install"));
+    EXPECT_EQ(range_of(d, "next"), first);
+}
+
+TEST(Userns, ZoneRootCannotWriteHostFilesThroughLofs) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    std::string shared = d.dir() + "/shared";
+    ASSERT_EQ(::mkdir(shared.c_str(), 0755), 0);
+    ASSERT_TRUE(write_text(shared + "/host-file", "host\n"));
+    ::chmod((shared + "/host-file").c_str(), 0644);
+    ASSERT_TRUE(d.boot_new_zone(
+        "lofs", "set userns=auto; add fs; set dir=/data; set special=" + shared + "; set type=lofs; end"));
+    // Root inside, nobody to the host's files: uid 0 does not help.
+    EXPECT_EQ(in_zone(d, "lofs", "id -u; cat /data/host-file; stat -c %u /data/host-file"),
+              "0\nhost\n65534");
+    auto w = d.zlogin("lofs", "echo evil >> /data/host-file");
+    EXPECT_NE(w.status, 0) << w;
+    EXPECT_TRUE(w.err.find("Permission denied") != std::string::npos ||
+                w.err.find("Read-only") != std::string::npos)
+        << w;
+    auto c = d.zlogin("lofs", "touch /data/new-file");
+    EXPECT_NE(c.status, 0) << c;
+    auto ch = d.zlogin("lofs", "chown 0 /data/host-file || chmod 666 /data/host-file");
+    EXPECT_NE(ch.status, 0) << ch;
+    EXPECT_EQ(read_text(shared + "/host-file"), "host\n");
+    struct stat st {};
+    EXPECT_NE(::stat((shared + "/new-file").c_str(), &st), 0);
+}
+
+TEST(Userns, SystemProfileHasEveryCapabilityInsideAndNoneOverTheHost) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.boot_new_zone("sys", "set userns=auto; set security-profile=system; "
+                                       "set init=/sbin/init"));
+    // Every capability the host's root running zoned has (a test host in a
+    // container may lack some).
+    uint64_t all = 0;
+    for (const auto& line : split_lines(read_text("/proc/self/status")))
+        if (line.rfind("CapBnd:", 0) == 0) all = std::stoull(trim(line.substr(7)), nullptr, 16);
+    ASSERT_NE(all, 0u);
+    for (const std::string pid : {"1", "self"}) {
+        std::string eff = in_zone(d, "sys", "grep CapEff /proc/" + pid + "/status | cut -f2");
+        EXPECT_EQ(std::stoull(eff, nullptr, 16), all) << pid << ": " << eff;
+        EXPECT_EQ(in_zone(d, "sys", "grep NoNewPrivs /proc/" + pid + "/status | cut -f2"), "0");
+        EXPECT_EQ(in_zone(d, "sys", "grep Seccomp: /proc/" + pid + "/status | cut -f2"), "2");
+    }
+    // Its own init (busybox /sbin/init) is PID 1, an unprivileged uid outside.
+    EXPECT_EQ(in_zone(d, "sys", "cat /proc/1/comm"), "init");
+    auto [base, size] = range_of(d, "sys");
+    ASSERT_NE(size, 0u);
+    std::string uid = host_ids(init_pid(d, "sys"), "Uid");
+    EXPECT_EQ(uid.substr(0, uid.find(' ')), std::to_string(base));
+
+    // What its user namespace owns, it may do: mounts, host name.
+    EXPECT_EQ(in_zone(d, "sys", "mkdir -p /m && mount -t tmpfs t /m && touch /m/x && umount /m && echo ok"), "ok");
+    EXPECT_EQ(in_zone(d, "sys", "hostname inner && hostname"), "inner");
+    // What the host owns, it may not.
+    struct Case { const char* what; const char* cmd; };
+    for (Case c : {Case{"a block device node", "mknod /tmp/disk b 8 0"},
+                   Case{"a host disk", "mkdir -p /m && mount -t ext4 -o ro /dev/null /m"},
+                   Case{"a kernel module", "echo x > /tmp/m.ko && insmod /tmp/m.ko"},
+                   Case{"a kernel parameter", "echo 1 > /proc/sys/kernel/sysrq"},
+                   Case{"sysrq", "echo h > /proc/sysrq-trigger"},
+                   Case{"kernel messages", "dmesg"},
+                   Case{"the host's clock", "date -s 2001-01-01 && test $(date +%Y) = 2001"}}) {
+        auto r = d.zlogin("sys", c.cmd);
+        EXPECT_NE(r.status, 0) << c.what << " was allowed: " << r;
+    }
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    EXPECT_NE(std::string(host), "inner");
+}
+
+TEST(Userns, RootTypeCopyIsShiftedToTheRange) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.boot_new_zone("cp", "set userns=auto; set root-type=copy"));
+    auto [base, size] = range_of(d, "cp");
+    ASSERT_NE(size, 0u);
+    EXPECT_EQ(in_zone(d, "cp", "stat -c %u /bin/busybox; touch /x; id -u"), "0\n0");
+    EXPECT_EQ(host_owner(d.zone_dir("cp") + "/rootfs/bin/busybox"), base);
+    EXPECT_EQ(host_owner(d.zone_dir("cp") + "/rootfs/x"), base);
+}
+
+TEST(Userns, LeavingTheUserNamespaceGivesTheFilesBackToHostIds) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.boot_new_zone("back", "set userns=auto"));
+    auto [base, size] = range_of(d, "back");
+    ASSERT_NE(size, 0u);
+    EXPECT_EQ(in_zone(d, "back", "touch /kept && echo ok"), "ok");
+    ASSERT_TRUE(d.adm("back", "halt"));
+    auto c = d.zonecfg("back", "set userns=none; commit");
+    ASSERT_EQ(c.status, 0) << c;
+    ASSERT_TRUE(d.adm("back", "boot"));
+    EXPECT_EQ(host_owner(d.zone_dir("back") + "/upper/kept"), 0u);
+    EXPECT_EQ(in_zone(d, "back", "stat -c %u /kept; id -u"), "0\n0");
+    EXPECT_EQ(host_ids(init_pid(d, "back"), "Uid"), "0 0 0 0");
+}
+
+} // namespace
+} // namespace zt
