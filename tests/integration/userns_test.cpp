@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "integration/harness.hpp"
+#include "runtime/id_shift.hpp"
 
 namespace zt {
 namespace {
@@ -43,6 +44,19 @@ pid_t init_pid(const TestDaemon& d, const std::string& zone) {
 uid_t host_owner(const std::string& path) {
     struct stat st {};
     return ::lstat(path.c_str(), &st) == 0 ? st.st_uid : static_cast<uid_t>(-1);
+}
+
+// The host uid of the process of the zone running `cmdline` ("sleep 61"), or -1.
+uid_t host_uid_of(const TestDaemon& d, const std::string& zone, const std::string& cmdline) {
+    for (const auto& line : split_lines(read_text(d.zone_cgroup(zone) + "/cgroup.procs"))) {
+        std::string cmd = read_text("/proc/" + trim(line) + "/cmdline");
+        for (auto& c : cmd)
+            if (c == '\0') c = ' ';
+        if (trim(cmd) != cmdline) continue;
+        std::string uid = host_ids(std::stoi(line), "Uid");
+        return static_cast<uid_t>(std::stoul(uid.substr(0, uid.find(' '))));
+    }
+    return static_cast<uid_t>(-1);
 }
 
 std::string in_zone(const TestDaemon& d, const std::string& zone, const std::string& cmd) {
@@ -266,6 +280,67 @@ TEST(Userns, LeavingTheUserNamespaceGivesTheFilesBackToHostIds) {
     EXPECT_EQ(host_owner(d.zone_dir("back") + "/upper/kept"), 0u);
     EXPECT_EQ(in_zone(d, "back", "stat -c %u /kept; id -u"), "0\n0");
     EXPECT_EQ(host_ids(init_pid(d, "back"), "Uid"), "0 0 0 0");
+}
+
+TEST(Userns, UsersAndASharedNetworkWork) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.boot_new_zone("sh", "set userns=auto; set ip-type=shared"));
+    auto [base, size] = range_of(d, "sh");
+    ASSERT_NE(size, 0u);
+    // The host's /sys, read-only (sysfs wants a network namespace of its own).
+    EXPECT_EQ(in_zone(d, "sh", "test -d /sys/class/net && echo ok"), "ok");
+    EXPECT_NE(d.zlogin("sh", "touch /sys/x").status, 0);
+    // A user of the zone is its uid inside, range base + uid outside.
+    auto u = d.run("zlogin", {"-l", "user", "sh", "id -u"});
+    EXPECT_EQ(u.status, 0) << u;
+    EXPECT_EQ(trim(u.out), "1000");
+    Child session = d.spawn("zlogin", {"-l", "user", "sh", "sleep 61"});
+    ASSERT_TRUE(session.started());
+    uid_t host_uid = static_cast<uid_t>(-1);
+    EXPECT_TRUE(wait_for([&] { return (host_uid = host_uid_of(d, "sh", "sleep 61")) != static_cast<uid_t>(-1); }, 10000));
+    EXPECT_EQ(host_uid, base + 1000);
+    // The hardened profile stays what it is: no mounts, even as root inside.
+    EXPECT_NE(d.zlogin("sh", "mkdir -p /m && mount -t tmpfs t /m").status, 0);
+}
+
+TEST(Userns, ShiftTreeMovesOwnersAndKeepsSetuid) {
+    ZT_REQUIRE_ROOT();
+    char tmpl[] = "/tmp/zt-shift.XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    std::string dir = tmpl;
+    auto cleanup = [&] { (void)run_command({"rm", "-rf", dir}, {}); };
+    std::string sub = dir + "/sub", file = sub + "/suid", far = dir + "/far", link = dir + "/link";
+    ASSERT_EQ(::mkdir(sub.c_str(), 0755), 0);
+    ASSERT_TRUE(write_text(file, "x"));
+    ASSERT_TRUE(write_text(far, "y"));
+    ASSERT_EQ(::chown(file.c_str(), 0, 5), 0);
+    ASSERT_EQ(::chmod(file.c_str(), 04755), 0);
+    ASSERT_EQ(::chown(far.c_str(), 70000, 70000), 0);
+    ASSERT_EQ(::symlink("/etc/passwd", link.c_str()), 0);
+    auto r = zone::userns::shift_tree(dir, 0, 2000000, 65536);
+    ASSERT_TRUE(r) << r.error().message();
+    struct stat st {};
+    ASSERT_EQ(::stat(file.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 2000000u);
+    EXPECT_EQ(st.st_gid, 2000005u);
+    EXPECT_EQ(st.st_mode & 07777, 04755u) << "setuid kept";
+    ASSERT_EQ(::lstat(link.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 2000000u) << "the link itself, not its target";
+    ASSERT_EQ(::stat("/etc/passwd", &st), 0);
+    EXPECT_EQ(st.st_uid, 0u);
+    ASSERT_EQ(::stat(far.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 70000u) << "outside the range: unchanged";
+    ASSERT_EQ(::stat(dir.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 2000000u);
+    // Again: nothing moves twice. Back: as before.
+    ASSERT_TRUE(zone::userns::shift_tree(dir, 0, 2000000, 65536));
+    ASSERT_TRUE(zone::userns::shift_tree(dir, 2000000, 0, 65536));
+    ASSERT_EQ(::stat(file.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 0u);
+    EXPECT_EQ(st.st_gid, 5u);
+    cleanup();
 }
 
 } // namespace
