@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "integration/harness.hpp"
+#include "runtime/common/fs.hpp"
 #include "runtime/id_shift.hpp"
 
 namespace zt {
@@ -282,6 +283,24 @@ TEST(Userns, LeavingTheUserNamespaceGivesTheFilesBackToHostIds) {
     EXPECT_EQ(host_ids(init_pid(d, "back"), "Uid"), "0 0 0 0");
 }
 
+TEST(Userns, AnUpperMadeAnewByTheHostIsMovedToTheRange) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.boot_new_zone("anew", "set userns=auto"));
+    auto [base, size] = range_of(d, "anew");
+    ASSERT_NE(size, 0u);
+    ASSERT_TRUE(d.adm("anew", "halt"));
+    // What a reset to pristine does: the zone's own files, made anew as root.
+    std::string upper = d.zone_dir("anew") + "/upper";
+    ASSERT_TRUE(zone::fs::remove_tree(upper));
+    ASSERT_EQ(::mkdir(upper.c_str(), 0755), 0);
+    ASSERT_TRUE(d.adm("anew", "boot"));
+    EXPECT_EQ(host_owner(upper), base);
+    EXPECT_EQ(in_zone(d, "anew", "stat -c %u /; touch /x && stat -c %u /x"), "0\n0");
+    EXPECT_EQ(host_owner(upper + "/x"), base);
+}
+
 TEST(Userns, UsersAndASharedNetworkWork) {
     ZT_REQUIRE_ROOT();
     TestDaemon d;
@@ -310,7 +329,7 @@ TEST(Userns, ShiftTreeMovesOwnersAndKeepsSetuid) {
     char tmpl[] = "/tmp/zt-shift.XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     std::string dir = tmpl;
-    auto cleanup = [&] { (void)run_command({"rm", "-rf", dir}, {}); };
+    auto cleanup = zone::ScopeExit([&] { (void)zone::fs::remove_tree(dir); });
     std::string sub = dir + "/sub", file = sub + "/suid", far = dir + "/far", link = dir + "/link";
     ASSERT_EQ(::mkdir(sub.c_str(), 0755), 0);
     ASSERT_TRUE(write_text(file, "x"));
@@ -340,7 +359,6 @@ TEST(Userns, ShiftTreeMovesOwnersAndKeepsSetuid) {
     ASSERT_EQ(::stat(file.c_str(), &st), 0);
     EXPECT_EQ(st.st_uid, 0u);
     EXPECT_EQ(st.st_gid, 5u);
-    cleanup();
 }
 
 } // namespace
