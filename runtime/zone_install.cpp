@@ -33,6 +33,12 @@ Result<void> install_zone(Daemon& d, Zone& z) {
     const std::string dir = d.paths().zone_dir(z.name);
     TRY(img, resolve_image(d, z.config));
     bool copy = z.config.get_or("root-type", "overlay") == "copy";
+    if (uses_userns(z.config)) {
+        // Its range from now on (zoneadm list -v shows it); the files move
+        // at boot. Before anything is made: a full pool refuses the install.
+        auto range = d.id_ranges().acquire(z.name);
+        if (!range) return std::move(range).error().wrap("zone '" + z.name + "': installing");
+    }
     // Persist `incomplete` first: a cut-off install is found as such later.
     TRY_VOID(set_state(d, z, ZoneState::Incomplete));
     auto made = [&]() -> Result<void> {
@@ -44,11 +50,6 @@ Result<void> install_zone(Daemon& d, Zone& z) {
     if (!made) return std::move(made).error().wrap("zone '" + z.name + "': installing");
     z.status.image_version = img.manifest.version;
     z.status.files_uid_base = 0;  // the new files are the host's root's until the first boot
-    if (uses_userns(z.config)) {
-        // Its range from now on (zoneadm list -v shows it); the files move at boot.
-        auto range = d.id_ranges().acquire(z.name);
-        if (!range) return std::move(range).error().wrap("zone '" + z.name + "': installing");
-    }
     TRY_VOID(set_state(d, z, ZoneState::Installed));
     ZLOG_INFO("zone=%s installed over image %s@%u (%s)", z.name.c_str(), img.manifest.name.c_str(),
               img.manifest.version, copy ? "copy" : "overlay");

@@ -148,6 +148,25 @@ TEST(Userns, TwoZonesGetDisjointRanges) {
     EXPECT_EQ(host_owner(d.zone_dir("a") + "/upper/mine"), ra.first);
 }
 
+TEST(Userns, ThePoolComesFromZonedsConfig) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d("userns-base = 3000000\nuserns-size = 70000\nuserns-count = 2");
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.boot_new_zone("p1", "set userns=auto"));
+    EXPECT_EQ(range_of(d, "p1"), std::make_pair(3000000u, 70000u));
+    auto map = in_zone(d, "p1", "cat /proc/self/gid_map");
+    EXPECT_EQ(map.substr(map.find_first_not_of(' ')), "0    3000000      70000") << map;
+    ASSERT_TRUE(d.configure("p2", "set userns=auto"));
+    ASSERT_TRUE(d.adm("p2", "install"));
+    EXPECT_EQ(range_of(d, "p2"), std::make_pair(3070000u, 70000u));
+    // Two ranges: the third zone is refused, clearly, and stays configured.
+    ASSERT_TRUE(d.configure("p3", "set userns=auto"));
+    auto r = d.zoneadm({"-z", "p3", "install"});
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("exhausted"), std::string::npos) << r;
+    EXPECT_EQ(d.state("p3"), "configured");
+}
+
 TEST(Userns, RangeSurvivesRestartsAndIsReleasedOnUninstall) {
     ZT_REQUIRE_ROOT();
     TestDaemon d;
