@@ -20,8 +20,8 @@ bool uses_userns(const config::ZoneConfig& cfg);
 
 struct Confinement {
     caps::Profile profile = caps::Profile::Hardened;
-    bool userns = false;        // the zone has a user namespace (zlogin enters it too)
-    bool no_new_privs = true;   // false for `system`: setuid works, within its user namespace
+    bool userns = false;      // the zone has a user namespace (zlogin enters it too)
+    bool no_new_privs = true; // false for `system`: setuid works, within its user namespace
     caps::CapSet caps;
     int last_cap = 0;
     std::shared_ptr<const sec::Filter> filter;

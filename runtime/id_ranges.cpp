@@ -12,7 +12,7 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr uint64_t kIdLimit = 0xfffffffeULL;  // (uid_t)-1 is no id
+constexpr uint64_t kIdLimit = 0xfffffffeULL; // (uid_t)-1 is no id
 
 bool overlaps(const IdRange& a, uint64_t base, uint64_t size) {
     return base < uint64_t{a.base} + a.size && uint64_t{a.base} < base + size;
@@ -52,7 +52,8 @@ Result<void> IdRanges::load() {
     auto text = fs::read_file(path_);
     if (!text) return std::move(text).error().wrap("loading the zones' id ranges");
     json doc = json::parse(*text, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object() || !doc.contains("ranges") || !doc["ranges"].is_array())
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("ranges") ||
+        !doc["ranges"].is_array())
         return make_error("EINVAL", path_ + ": not an id ranges file ({\"ranges\":[...]})");
     std::vector<IdRange> loaded;
     for (const auto& j : doc["ranges"]) {
@@ -66,7 +67,8 @@ Result<void> IdRanges::load() {
 
 Result<void> IdRanges::save_locked() const {
     json arr = json::array();
-    for (const auto& r : ranges_) arr.push_back({{"zone", r.zone}, {"base", r.base}, {"size", r.size}});
+    for (const auto& r : ranges_)
+        arr.push_back({{"zone", r.zone}, {"base", r.base}, {"size", r.size}});
     TRY_VOID(fs::mkdir_p(fs::dirname(path_), 0700));
     return fs::write_file_atomic(path_, json{{"ranges", arr}}.dump(2) + "\n", 0600);
 }

@@ -19,9 +19,9 @@
 namespace zone::userns {
 
 struct IdPool {
-    uint32_t base = 1u << 20;  // well above the host's own users
-    uint32_t size = 65536;     // ids per zone: 0 .. 65535 inside
-    uint32_t count = 4096;     // ranges in the pool
+    uint32_t base = 1u << 20; // well above the host's own users
+    uint32_t size = 65536;    // ids per zone: 0 .. 65535 inside
+    uint32_t count = 4096;    // ranges in the pool
     bool operator==(const IdPool&) const = default;
 };
 
@@ -40,7 +40,7 @@ struct IdRange {
 class IdRanges {
   public:
     IdRanges(std::string path, IdPool pool);
-    Result<void> load();  // a missing file is an empty set
+    Result<void> load(); // a missing file is an empty set
 
     // The range the zone holds, if it still fits the pool; else the lowest
     // free range of the pool, recorded before it is returned. EBUSY when the

@@ -26,11 +26,13 @@ Result<void> shift_entry(int dirfd, const char* name, const struct stat& st, con
     gid_t gid = shift_id(st.st_gid, s.from, s.to, s.size);
     if (uid == st.st_uid && gid == st.st_gid) return ok();
     if (::fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH)) < 0)
-        return sys_error("chown(" + where + ", " + std::to_string(uid) + ":" + std::to_string(gid) + ")");
+        return sys_error("chown(" + where + ", " + std::to_string(uid) + ":" + std::to_string(gid) +
+                         ")");
     // chown clears setuid and setgid on files: put them back (now for the
     // zone's own ids, which is what they meant inside).
     if (!S_ISLNK(st.st_mode) && !S_ISDIR(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID))) {
-        int r = *name ? ::fchmodat(dirfd, name, st.st_mode & 07777, 0) : ::fchmod(dirfd, st.st_mode & 07777);
+        int r = *name ? ::fchmodat(dirfd, name, st.st_mode & 07777, 0)
+                      : ::fchmod(dirfd, st.st_mode & 07777);
         if (r < 0) return sys_error("chmod(" + where + ")");
     }
     return ok();
@@ -41,10 +43,12 @@ Result<void> shift_children(int dirfd, const Shift& s, const std::string& where)
     for (const auto& name : names) {
         std::string sub = where + "/" + name;
         struct stat st;
-        if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat(" + sub + ")");
+        if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
+            return sys_error("stat(" + sub + ")");
         TRY_VOID(shift_entry(dirfd, name.c_str(), st, s, sub));
         if (!S_ISDIR(st.st_mode) || st.st_dev != s.dev) continue;
-        UniqueFd child(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        UniqueFd child(
+            ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!child) return sys_error("open(" + sub + ")");
         TRY_VOID(shift_children(child.get(), s, sub));
     }

@@ -32,14 +32,16 @@ Result<std::vector<IdMapLine>> parse_id_map(std::string_view text) {
         int got = 0;
         size_t i = 0;
         while (got < 3) {
-            while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+            while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
+                ++i;
             auto [p, ec] = std::from_chars(line.data() + i, line.data() + line.size(), v[got]);
             if (ec != std::errc()) break;
             i = static_cast<size_t>(p - line.data());
             ++got;
         }
-        while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-        if (got == 0 && i == line.size()) continue;  // blank line
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
+            ++i;
+        if (got == 0 && i == line.size()) continue; // blank line
         if (got != 3 || i != line.size() || v[2] == 0)
             return make_error("EINVAL", "id map line " + std::to_string(lineno) + " '" +
                                             std::string(line) +
@@ -51,14 +53,17 @@ Result<std::vector<IdMapLine>> parse_id_map(std::string_view text) {
 
 std::optional<uint32_t> to_host(const std::vector<IdMapLine>& map, uint32_t inside) {
     for (const auto& l : map)
-        if (inside >= l.inside && inside - l.inside < l.count) return l.outside + (inside - l.inside);
+        if (inside >= l.inside && inside - l.inside < l.count)
+            return l.outside + (inside - l.inside);
     return std::nullopt;
 }
 
 Result<std::vector<Handoff>> plan_handoff(const BootSpec& spec) {
     std::vector<Handoff> out;
-    if (spec.root_type == "copy") out.push_back({Handoff::Kind::CopyRoot, spec.copy_root, 0});
-    else out.push_back({Handoff::Kind::OverlayRoot, "", 0});
+    if (spec.root_type == "copy")
+        out.push_back({Handoff::Kind::CopyRoot, spec.copy_root, 0});
+    else
+        out.push_back({Handoff::Kind::OverlayRoot, "", 0});
     for (size_t i = 0; i < spec.fs.size(); ++i)
         if (spec.fs[i].type != "tmpfs") out.push_back({Handoff::Kind::Lofs, spec.fs[i].special, i});
     if (out.size() > static_cast<size_t>(kMaxHandoff))
@@ -78,7 +83,8 @@ Result<void> write_proc(pid_t pid, const char* file, const std::string& text) {
     // The kernel takes a map in one write() only.
     ssize_t w = ::write(fd.get(), text.data(), text.size());
     if (w != static_cast<ssize_t>(text.size()))
-        return sys_error(w < 0 ? errno : EIO, "write(" + path + ", '" + text.substr(0, text.size() - 1) + "')");
+        return sys_error(w < 0 ? errno : EIO,
+                         "write(" + path + ", '" + text.substr(0, text.size() - 1) + "')");
     return ok();
 }
 
@@ -99,7 +105,8 @@ std::string fs_context_log(int fsfd) {
         if (n <= 0) break;
         if (!out.empty()) out += "; ";
         out.append(buf, static_cast<size_t>(n));
-        while (!out.empty() && out.back() == '\n') out.pop_back();
+        while (!out.empty() && out.back() == '\n')
+            out.pop_back();
     }
     return out;
 }
@@ -132,7 +139,8 @@ Result<UniqueFd> idmapped_overlay(const BootSpec& s, int userns_fd) {
     TRY_VOID(fs_set(fsfd.get(), "upperdir", s.upper));
     TRY_VOID(fs_set(fsfd.get(), "workdir", s.work));
     if (::syscall(SYS_fsconfig, fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
-        Error e = sys_error("fsconfig(overlay lower=" + s.lower + " (idmapped), upper=" + s.upper + ", create)");
+        Error e = sys_error("fsconfig(overlay lower=" + s.lower + " (idmapped), upper=" + s.upper +
+                            ", create)");
         std::string log = fs_context_log(fsfd.get());
         return log.empty() ? e : std::move(e).wrap(log);
     }
@@ -207,8 +215,10 @@ int receive_sync_in_child(int sock, int* fds, int max) {
         for (size_t i = 0; i < k; ++i) {
             int fd;
             std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-            if (got < max) fds[got++] = fd;
-            else ::close(fd);
+            if (got < max)
+                fds[got++] = fd;
+            else
+                ::close(fd);
         }
     }
     return got;

@@ -54,10 +54,10 @@ std::optional<uint32_t> to_host(const std::vector<IdMapLine>& map, uint32_t insi
 // root, then one slot per lofs `fs` resource, in the order of spec.fs.
 struct Handoff {
     enum class Kind { OverlayRoot, CopyRoot, Lofs } kind;
-    std::string path;  // the copy or the lofs source; "" for the overlay
-    size_t fs_index = 0;  // Lofs: which spec.fs entry
+    std::string path;    // the copy or the lofs source; "" for the overlay
+    size_t fs_index = 0; // Lofs: which spec.fs entry
 };
-inline constexpr int kMaxHandoff = 32;  // the root and up to 31 lofs trees
+inline constexpr int kMaxHandoff = 32; // the root and up to 31 lofs trees
 Result<std::vector<Handoff>> plan_handoff(const BootSpec& spec);
 
 // ---- parent side, the child blocked at sync #1 ------------------------------

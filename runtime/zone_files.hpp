@@ -4,8 +4,8 @@
 #pragma once
 
 #include <string>
-#include <sys/types.h>
 #include <string_view>
+#include <sys/types.h>
 #include <vector>
 
 #include "runtime/common/error.hpp"

@@ -49,7 +49,7 @@ Result<void> install_zone(Daemon& d, Zone& z) {
     }();
     if (!made) return std::move(made).error().wrap("zone '" + z.name + "': installing");
     z.status.image_version = img.manifest.version;
-    z.status.files_uid_base = 0;  // the new files are the host's root's until the first boot
+    z.status.files_uid_base = 0; // the new files are the host's root's until the first boot
     TRY_VOID(set_state(d, z, ZoneState::Installed));
     ZLOG_INFO("zone=%s installed over image %s@%u (%s)", z.name.c_str(), img.manifest.name.c_str(),
               img.manifest.version, copy ? "copy" : "overlay");

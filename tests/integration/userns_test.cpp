@@ -101,8 +101,9 @@ TEST(Userns, ZoneRootIsUidZeroInsideAndItsRangeBaseOutside) {
     EXPECT_EQ(host_owner(busybox), 0u) << busybox;
 
     // What the zone's root writes belongs to the range on the host.
-    EXPECT_EQ(in_zone(d, "u", "touch /made-inside && mkdir -p /root/d && touch /root/d/f && "
-                              "chown 1000:1000 /root/d/f && stat -c %u /made-inside"),
+    EXPECT_EQ(in_zone(d, "u",
+                      "touch /made-inside && mkdir -p /root/d && touch /root/d/f && "
+                      "chown 1000:1000 /root/d/f && stat -c %u /made-inside"),
               "0");
     std::string upper = d.zone_dir("u") + "/upper";
     EXPECT_EQ(host_owner(upper + "/made-inside"), base);
@@ -209,8 +210,8 @@ TEST(Userns, ZoneRootCannotWriteHostFilesThroughLofs) {
     ASSERT_EQ(::mkdir(shared.c_str(), 0755), 0);
     ASSERT_TRUE(write_text(shared + "/host-file", "host\n"));
     ::chmod((shared + "/host-file").c_str(), 0644);
-    ASSERT_TRUE(d.boot_new_zone(
-        "lofs", "set userns=auto; add fs; set dir=/data; set special=" + shared + "; set type=lofs; end"));
+    ASSERT_TRUE(d.boot_new_zone("lofs", "set userns=auto; add fs; set dir=/data; set special=" +
+                                            shared + "; set type=lofs; end"));
     // Root inside, nobody to the host's files: uid 0 does not help.
     EXPECT_EQ(in_zone(d, "lofs", "id -u; cat /data/host-file; stat -c %u /data/host-file"),
               "0\nhost\n65534");
@@ -254,16 +255,20 @@ TEST(Userns, SystemProfileHasEveryCapabilityInsideAndNoneOverTheHost) {
     EXPECT_EQ(uid.substr(0, uid.find(' ')), std::to_string(base));
 
     // What its user namespace owns, it may do: mounts, host name.
-    EXPECT_EQ(in_zone(d, "sys", "mkdir -p /m && mount -t tmpfs t /m && touch /m/x && umount /m && echo ok"), "ok");
+    EXPECT_EQ(in_zone(d, "sys",
+                      "mkdir -p /m && mount -t tmpfs t /m && touch /m/x && umount /m && echo ok"),
+              "ok");
     EXPECT_EQ(in_zone(d, "sys", "hostname inner && hostname"), "inner");
     // What the host owns, it may not.
-    struct Case { const char* what; const char* cmd; };
+    struct Case {
+        const char* what;
+        const char* cmd;
+    };
     for (Case c : {Case{"a block device node", "mknod /tmp/disk b 8 0"},
                    Case{"a host disk", "mkdir -p /m && mount -t ext4 -o ro /dev/null /m"},
                    Case{"a kernel module", "echo x > /tmp/m.ko && insmod /tmp/m.ko"},
                    Case{"a kernel parameter", "echo 1 > /proc/sys/kernel/sysrq"},
-                   Case{"sysrq", "echo h > /proc/sysrq-trigger"},
-                   Case{"kernel messages", "dmesg"},
+                   Case{"sysrq", "echo h > /proc/sysrq-trigger"}, Case{"kernel messages", "dmesg"},
                    Case{"the host's clock", "date -s 2001-01-01 && test $(date +%Y) = 2001"}}) {
         auto r = d.zlogin("sys", c.cmd);
         EXPECT_NE(r.status, 0) << c.what << " was allowed: " << r;
@@ -337,7 +342,9 @@ TEST(Userns, UsersAndASharedNetworkWork) {
     Child session = d.spawn("zlogin", {"-l", "user", "sh", "sleep 61"});
     ASSERT_TRUE(session.started());
     uid_t host_uid = static_cast<uid_t>(-1);
-    EXPECT_TRUE(wait_for([&] { return (host_uid = host_uid_of(d, "sh", "sleep 61")) != static_cast<uid_t>(-1); }, 10000));
+    EXPECT_TRUE(wait_for(
+        [&] { return (host_uid = host_uid_of(d, "sh", "sleep 61")) != static_cast<uid_t>(-1); },
+        10000));
     EXPECT_EQ(host_uid, base + 1000);
     // The hardened profile stays what it is: no mounts, even as root inside.
     EXPECT_NE(d.zlogin("sh", "mkdir -p /m && mount -t tmpfs t /m").status, 0);

@@ -117,7 +117,8 @@ TEST(IdRanges_Acquire, NeverOverlappingAndReleasedRangesAreReused) {
     IdRanges r(tmp.path() + "/ranges.json", IdPool{1u << 20, 65536, 4});
     ASSERT_TRUE(r.load());
     std::vector<IdRange> got;
-    for (const char* z : {"a", "b", "c", "d"}) got.push_back(r.acquire(z).value());
+    for (const char* z : {"a", "b", "c", "d"})
+        got.push_back(r.acquire(z).value());
     for (size_t i = 0; i < got.size(); ++i)
         for (size_t j = i + 1; j < got.size(); ++j)
             EXPECT_TRUE(got[i].base + got[i].size <= got[j].base ||
@@ -127,7 +128,7 @@ TEST(IdRanges_Acquire, NeverOverlappingAndReleasedRangesAreReused) {
     EXPECT_EQ(full.error().code, "EBUSY");
     EXPECT_THAT(full.error().message(), HasSubstr("exhausted: no free range for zone 'e'"));
     ASSERT_TRUE(r.release("b"));
-    ASSERT_TRUE(r.release("b"));  // releasing nothing is fine
+    ASSERT_TRUE(r.release("b")); // releasing nothing is fine
     EXPECT_EQ(r.acquire("e").value().base, got[1].base);
 }
 
@@ -141,7 +142,7 @@ TEST(IdRanges_Persist, SurvivesAReload) {
         ASSERT_TRUE(r.acquire("x"));
         ASSERT_TRUE(r.acquire("y"));
         ASSERT_TRUE(r.release("x"));
-        ASSERT_TRUE(r.acquire("z"));  // x's range again
+        ASSERT_TRUE(r.acquire("z")); // x's range again
     }
     IdRanges again(path, pool);
     ASSERT_TRUE(again.load());
@@ -167,7 +168,7 @@ TEST(IdRanges_Persist, ChangedPoolMovesOnlyZonesThatNoLongerFit) {
     // Another size: a new range, clear of every recorded one.
     IdRanges other(path, IdPool{1u << 20, 100000, 8});
     ASSERT_TRUE(other.load());
-    ASSERT_TRUE(other.acquire("b"));  // the first slot of the new shape overlaps a's old range
+    ASSERT_TRUE(other.acquire("b")); // the first slot of the new shape overlaps a's old range
     auto b = other.find("b").value();
     EXPECT_GE(b.base, (1u << 20) + 65536);
     auto a = other.acquire("a").value();
@@ -187,7 +188,8 @@ TEST(IdRanges_Load, BrokenFilesAreRefused) {
 }
 
 TEST(DaemonConfig_Userns, KeysParsedAndChecked) {
-    auto c = parse_daemon_config("userns-base = 2000000\nuserns-size = 100000\nuserns-count = 10\n", "f");
+    auto c = parse_daemon_config("userns-base = 2000000\nuserns-size = 100000\nuserns-count = 10\n",
+                                 "f");
     ASSERT_TRUE(c) << c.error().message();
     EXPECT_EQ(c->userns, (IdPool{2000000, 100000, 10}));
     EXPECT_EQ(parse_daemon_config("", "f").value().userns, IdPool{});
@@ -285,7 +287,8 @@ TEST(ChildPlan_Userns, LofsTreesComeFromTheParentInHandoffOrder) {
         const Op& op = p.ops[i];
         if (op.kind != OpKind::AttachIn) continue;
         std::string dir;
-        for (const char* c : op.components) dir += std::string("/") + c;
+        for (const char* c : op.components)
+            dir += std::string("/") + c;
         attached.emplace_back(op.slot, dir);
         if (dir == "/data/shared") {
             ASSERT_LT(i + 1, p.ops.size());
@@ -293,7 +296,8 @@ TEST(ChildPlan_Userns, LofsTreesComeFromTheParentInHandoffOrder) {
             EXPECT_TRUE(p.ops[i + 1].flags & MS_RDONLY);
         }
     }
-    EXPECT_EQ(attached, (std::vector<std::pair<int, std::string>>{{1, "/data/shared"}, {2, "/more"}}));
+    EXPECT_EQ(attached,
+              (std::vector<std::pair<int, std::string>>{{1, "/data/shared"}, {2, "/more"}}));
     // tmpfs is mounted by the child itself.
     bool tmpfs = std::any_of(p.ops.begin(), p.ops.end(), [](const Op& op) {
         return op.kind == OpKind::MountIn && op.fstype && std::string(op.fstype) == "tmpfs" &&
