@@ -229,6 +229,31 @@ TEST(Userns, ZoneRootCannotWriteHostFilesThroughLofs) {
     EXPECT_NE(::stat((shared + "/new-file").c_str(), &st), 0);
 }
 
+TEST(Userns, LofsGivenToTheRangeIsWritableAndReadOnlyHolds) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.ensure_image());
+    std::string rw = d.dir() + "/rw", ro = d.dir() + "/ro";
+    ASSERT_EQ(::mkdir(rw.c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir(ro.c_str(), 0755), 0);
+    ASSERT_TRUE(d.configure("share", "set userns=auto; add fs; set dir=/rw; set special=" + rw +
+                                         "; set type=lofs; end; add fs; set dir=/ro; set special=" +
+                                         ro + "; set type=lofs; set options=[ro]; end"));
+    ASSERT_TRUE(d.adm("share", "install"));
+    // The range is known from install on: give both directories to it.
+    auto [base, size] = range_of(d, "share");
+    ASSERT_NE(size, 0u);
+    ASSERT_EQ(::chown(rw.c_str(), base, base), 0);
+    ASSERT_EQ(::chown(ro.c_str(), base, base), 0);
+    ASSERT_TRUE(d.adm("share", "boot"));
+    EXPECT_EQ(in_zone(d, "share", "stat -c %u /rw /ro; echo hi > /rw/f && cat /rw/f"), "0\n0\nhi");
+    EXPECT_EQ(host_owner(rw + "/f"), base);
+    auto w = d.zlogin("share", "touch /ro/f");
+    EXPECT_NE(w.status, 0) << w;
+    EXPECT_NE(w.err.find("Read-only"), std::string::npos) << w;
+}
+
 TEST(Userns, SystemProfileHasEveryCapabilityInsideAndNoneOverTheHost) {
     ZT_REQUIRE_ROOT();
     TestDaemon d;
