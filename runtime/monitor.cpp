@@ -191,9 +191,14 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
             ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
             proc::reset_signals_for_exec();
             // Last: capabilities, no_new_privs, seccomp (which needs NNP).
-            if (caps::apply_caps_in_child(cap_plan) < 0) rep.step = kStepCaps;
+            // Without NNP (`system`) the filter goes first, while init holds
+            // CAP_SYS_ADMIN in its user namespace, which the kernel then wants.
+            bool filter_first = !spec.no_new_privs && !filter.code.empty();
+            if (filter_first && sec::install_in_child(filter) < 0) rep.step = kStepCaps + 2;
+            else if (caps::apply_caps_in_child(cap_plan) < 0) rep.step = kStepCaps;
             else if (spec.no_new_privs && caps::set_no_new_privs_in_child() < 0) rep.step = kStepCaps + 1;
-            else if (!filter.code.empty() && sec::install_in_child(filter) < 0) rep.step = kStepCaps + 2;
+            else if (!filter_first && !filter.code.empty() && sec::install_in_child(filter) < 0)
+                rep.step = kStepCaps + 2;
             if (rep.step >= 0) {
                 rep.err = errno;
                 ssize_t w2 = ::write(report_w.get(), &rep, sizeof rep);

@@ -142,6 +142,10 @@ Result<Session> spawn(const ExecPlan& plan, int init_pidfd, int cgroup_fd, int h
         }
         // No fd of zoned survives exec: not its sockets, not its pidfds.
         ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+        // Without no_new_privs (`system`) the kernel takes a seccomp filter
+        // only from a holder of CAP_SYS_ADMIN (in the zone's user namespace):
+        // install it now, before the uid switch drops it. It allows the rest.
+        if (!plan.no_new_privs && !filter.code.empty() && sec::install_in_child(filter) < 0) fail(8);
         // Capabilities around the uid switch (bounding set first, capset after).
         if (caps::prepare_uid_switch_in_child(caps) < 0) fail(6);
         if (::syscall(SYS_setgroups, plan.groups.size(), plan.groups.data()) < 0) fail(3);
@@ -150,8 +154,10 @@ Result<Session> spawn(const ExecPlan& plan, int init_pidfd, int cgroup_fd, int h
         if (caps::finish_uid_switch_in_child(caps) < 0) fail(6);
         if (::chdir(plan.cwd.c_str()) < 0 && ::chdir("/") < 0) fail(4);
         proc::reset_signals_for_exec();
-        if (plan.no_new_privs && caps::set_no_new_privs_in_child() < 0) fail(7);
-        if (!filter.code.empty() && sec::install_in_child(filter) < 0) fail(8);
+        if (plan.no_new_privs) {
+            if (caps::set_no_new_privs_in_child() < 0) fail(7);
+            if (!filter.code.empty() && sec::install_in_child(filter) < 0) fail(8);
+        }
         ::execve(plan.path.c_str(), const_cast<char* const*>(argv.data()),
                  const_cast<char* const*>(envp.data()));
         fail(5);

@@ -272,6 +272,11 @@ TEST(Userns, SystemProfileHasEveryCapabilityInsideAndNoneOverTheHost) {
         EXPECT_EQ(in_zone(d, "sys", "grep NoNewPrivs /proc/" + pid + "/status | cut -f2"), "0");
         EXPECT_EQ(in_zone(d, "sys", "grep Seccomp: /proc/" + pid + "/status | cut -f2"), "2");
     }
+    // A user of a system zone: no capability, no no_new_privs, the filter on.
+    auto u = d.run("zlogin", {"-l", "user", "sys", "id -u; grep -E '^(CapEff|NoNewPrivs|Seccomp):' "
+                                                   "/proc/self/status | cut -f2"});
+    EXPECT_EQ(u.status, 0) << u;
+    EXPECT_EQ(u.out, "1000\n0000000000000000\n0\n2\n") << u;
     // Its own init (busybox /sbin/init) is PID 1, an unprivileged uid outside.
     EXPECT_EQ(in_zone(d, "sys", "cat /proc/1/comm"), "init");
     auto [base, size] = range_of(d, "sys");
