@@ -83,6 +83,8 @@ TEST(Config, ValidatesBooleansAndEnums) {
                    {"ip-type", "excl", false},
                    {"userns", "auto", true},
                    {"userns", "true", true},
+                   {"userns", "none", true},
+                   {"userns", "false", true},
                    {"userns", "maybe", false},
                    {"security-profile", "hardened", true},
                    {"security-profile", "system", true},
@@ -742,6 +744,21 @@ TEST(Config, SchemaLookups) {
     EXPECT_EQ(cfg.of_type("net").size(), 3U);
     EXPECT_EQ(cfg.get_or("hostname", "dflt"), "dflt");
     EXPECT_EQ(cfg.resources[3].get_or("options", "list"), "list"); // lists have no scalar form
+}
+
+TEST(Config, VerifySystemProfileWantsUserns) {
+    ZoneConfig cfg = good_config();
+    cfg.props["security-profile"] = S("system");
+    for (const char* u : {"", "none", "false"}) {
+        if (*u) cfg.props["userns"] = S(u);
+        auto p = problems(cfg);
+        ASSERT_EQ(p.size(), 1U) << u;
+        EXPECT_NE(p[0].find("set userns=auto"), std::string::npos) << p[0];
+    }
+    for (const char* u : {"auto", "true"}) {
+        cfg.props["userns"] = S(u);
+        EXPECT_TRUE(problems(cfg).empty()) << u;
+    }
 }
 
 } // namespace
