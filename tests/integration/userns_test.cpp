@@ -94,6 +94,15 @@ TEST(Userns, ZoneRootIsUidZeroInsideAndItsRangeBaseOutside) {
     EXPECT_EQ(host_ids(init, "Uid"), b + " " + b + " " + b + " " + b);
     EXPECT_EQ(host_ids(init, "Gid"), b + " " + b + " " + b + " " + b);
 
+    // So does a zlogin session as root.
+    Child session = d.spawn("zlogin", {"u", "sleep 62"});
+    ASSERT_TRUE(session.started());
+    uid_t login_uid = static_cast<uid_t>(-1);
+    EXPECT_TRUE(wait_for(
+        [&] { return (login_uid = host_uid_of(d, "u", "sleep 62")) != static_cast<uid_t>(-1); },
+        10000));
+    EXPECT_EQ(login_uid, base);
+
     // The image, owned by the host's root, is the zone root's; the image on
     // disk is unchanged.
     EXPECT_EQ(in_zone(d, "u", "stat -c %u:%g /bin/busybox /etc/passwd /"), "0:0\n0:0\n0:0");
@@ -273,8 +282,9 @@ TEST(Userns, SystemProfileHasEveryCapabilityInsideAndNoneOverTheHost) {
         EXPECT_EQ(in_zone(d, "sys", "grep Seccomp: /proc/" + pid + "/status | cut -f2"), "2");
     }
     // A user of a system zone: no capability, no no_new_privs, the filter on.
-    auto u = d.run("zlogin", {"-l", "user", "sys", "id -u; grep -E '^(CapEff|NoNewPrivs|Seccomp):' "
-                                                   "/proc/self/status | cut -f2"});
+    auto u = d.run("zlogin", {"-l", "user", "sys",
+                              "id -u; grep -E '^(CapEff|NoNewPrivs|Seccomp):' "
+                              "/proc/self/status | cut -f2"});
     EXPECT_EQ(u.status, 0) << u;
     EXPECT_EQ(u.out, "1000\n0000000000000000\n0\n2\n") << u;
     // Its own init (busybox /sbin/init) is PID 1, an unprivileged uid outside.
