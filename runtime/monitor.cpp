@@ -340,7 +340,11 @@ int run() {
         return 1;
     }
     auto fail = [&](const Error& e) {
-        answer({{"ok", false}, {"step", e.op}, {"errno", e.err}, {"message", e.message()}});
+        // The step with its context ("setting up the zone's user namespace:
+        // open_tree(...)"): zoned adds the errno's text.
+        std::string step = e.op;
+        for (const auto& c : e.context) step = c + ": " + step;
+        answer({{"ok", false}, {"step", step}, {"errno", e.err}, {"message", e.message()}});
         return 1;
     };
     if (auto r = fs::mkdir_p(spec->run_dir, 0700); !r) return fail(r.error());

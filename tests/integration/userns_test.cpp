@@ -427,5 +427,51 @@ TEST(Userns, ShiftTreeMovesOwnersAndKeepsSetuid) {
     EXPECT_EQ(st.st_gid, 5u);
 }
 
+// A failed boot of a user-namespaced zone undoes itself like any other: in
+// the child (a missing init) or on the parent side (a lofs source that does
+// not exist, found when the monitor clones it).
+TEST(Userns, FailedBootsLeaveNothingBehind) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.ensure_image());
+    auto nothing_left = [&](const std::string& z) {
+        EXPECT_TRUE(wait_for(
+            [&] {
+                struct stat st {};
+                return ::stat(d.zone_cgroup(z).c_str(), &st) != 0;
+            },
+            5000))
+            << "cgroup of " << z;
+        for (const auto& line : split_lines(read_text("/proc/self/mountinfo")))
+            EXPECT_EQ(line.find(d.zone_dir(z)), std::string::npos) << "host mount: " << line;
+        EXPECT_TRUE(
+            wait_for([&] { return processes_using(d.run_dir() + "/zones/" + z).empty(); }, 5000));
+    };
+    ASSERT_TRUE(d.configure("noinit", "set userns=auto; set init=/no/such/init"));
+    ASSERT_TRUE(d.adm("noinit", "install"));
+    auto r = d.zoneadm({"-z", "noinit", "boot"});
+    EXPECT_NE(r.status, 0) << r;
+    EXPECT_NE(r.err.find("/no/such/init"), std::string::npos) << r;
+    EXPECT_EQ(d.state("noinit"), "installed");
+    nothing_left("noinit");
+
+    ASSERT_TRUE(d.configure("nosrc", "set userns=auto; add fs; set dir=/data; set special=" +
+                                         d.dir() + "/missing; set type=lofs; end"));
+    ASSERT_TRUE(d.adm("nosrc", "install"));
+    auto m = d.zoneadm({"-z", "nosrc", "boot"});
+    EXPECT_NE(m.status, 0) << m;
+    EXPECT_NE(m.err.find("missing"), std::string::npos) << m;
+    EXPECT_NE(m.err.find("user namespace"), std::string::npos) << m;
+    EXPECT_EQ(d.state("nosrc"), "installed");
+    nothing_left("nosrc");
+
+    // Fixed, it boots.
+    auto fix = d.zonecfg("noinit", "set init=builtin; commit");
+    ASSERT_EQ(fix.status, 0) << fix;
+    ASSERT_TRUE(d.adm("noinit", "boot"));
+    EXPECT_EQ(in_zone(d, "noinit", "id -u"), "0");
+}
+
 } // namespace
 } // namespace zt
