@@ -144,9 +144,14 @@ Result<std::vector<Write>> plan_v2(const Limits& l, const HostState& host) {
     auto weight = l.cpu_weight ? std::optional<std::string>(num(*l.cpu_weight)) : std::nullopt;
     set_or_reset(p, "cpu", "cpu.weight", weight, num(kDefaultCpuWeight), "cpu_weight");
     // An empty cpuset.cpus/mems means "the parent's"; written as "\n" (a
-    // zero-length write may not reach the kernel's handler).
-    set_or_reset(p, "cpuset", "cpuset.cpus", l.cpuset_cpus, "\n", "cpuset_cpus");
-    set_or_reset(p, "cpuset", "cpuset.mems", l.cpuset_mems, "\n", "cpuset_mems");
+    // zero-length write may not reach the kernel's handler). The kernel
+    // refuses to empty the cpuset of a populated cgroup (ENOSPC, Linux 6.1):
+    // for a running zone the driver passes the parent's effective sets instead.
+    auto or_empty = [](const std::string& s) { return s.empty() ? std::string("\n") : s; };
+    set_or_reset(p, "cpuset", "cpuset.cpus", l.cpuset_cpus, or_empty(host.parent_cpus),
+                 "cpuset_cpus");
+    set_or_reset(p, "cpuset", "cpuset.mems", l.cpuset_mems, or_empty(host.parent_mems),
+                 "cpuset_mems");
     set_or_reset(p, "memory", "memory.max", str(l.memory_max), "max", "memory_max");
     set_or_reset(p, "memory", "memory.high", str(l.memory_high), "max", "memory_high");
     set_or_reset(p, "memory", "memory.swap.max", str(l.memory_swap_max), "max", "memory_swap_max");

@@ -37,7 +37,9 @@ struct HostState {
     // Devices ("8:0") that have an io limit now, per file (io.max, or each of
     // the four v1 blkio.throttle.*_device files), so that dropped ones are reset.
     std::map<std::string, std::vector<std::string>> io_devices;
-    std::string parent_cpus, parent_mems; // v1: the parent's cpuset, the reset value
+    // The reset value of cpuset.cpus/mems: v1, the parent's cpuset; v2, the
+    // parent's effective sets for a populated zone, else empty ("the parent's").
+    std::string parent_cpus, parent_mems;
 };
 
 // cgroup v2: cpu.max, cpu.weight, cpuset.cpus/mems, memory.max/high/swap.max,

@@ -12,6 +12,17 @@ constexpr int kDrainTimeoutMs = 10000;
 // The parent's rmdir may see a just-removed child for a moment (EBUSY).
 constexpr int kParentTimeoutMs = 2000;
 
+std::string trimmed(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+        s.pop_back();
+    return s;
+}
+
+bool populated(const std::string& dir) {
+    auto events = parse_flat_keyed(read_opt(dir + "/cgroup.events").value_or(""));
+    return events.count("populated") && events["populated"] != 0;
+}
+
 class V2Driver final : public Driver {
   public:
     V2Driver(std::string parent, std::set<std::string> controllers)
@@ -49,6 +60,10 @@ class V2Driver final : public Driver {
         HostState host{controllers_, {}, "", ""};
         if (controllers_.count("io"))
             host.io_devices["io.max"] = devices_in(read_opt(dir(zone) + "/io.max").value_or(""));
+        if (controllers_.count("cpuset") && populated(dir(zone))) {
+            host.parent_cpus = trimmed(read_opt(parent_ + "/cpuset.cpus.effective").value_or(""));
+            host.parent_mems = trimmed(read_opt(parent_ + "/cpuset.mems.effective").value_or(""));
+        }
         TRY(plan, plan_v2(limits, host));
         std::string d = dir(zone);
         auto r = run_plan(plan, [&](const std::string&) { return d; });

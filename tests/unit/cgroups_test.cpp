@@ -340,6 +340,24 @@ TEST(CgPlan_V2, MissingControllerNamesLimitAndController) {
     EXPECT_TRUE(plan_v2(Limits{}, HostState{}));
 }
 
+TEST(CgPlan_V2, CpusetResetValueIsEmptyOrTheGivenParentSets) {
+    auto reset_of = [](const HostState& host) {
+        std::map<std::string, std::string> files;
+        auto plan = plan_v2(Limits{}, host);
+        if (!plan) return files;
+        for (const auto& w : *plan)
+            files[w.file] = w.lines.at(0);
+        return files;
+    };
+    EXPECT_EQ(reset_of(all_v2())["cpuset.cpus"], "\n");
+    EXPECT_EQ(reset_of(all_v2())["cpuset.mems"], "\n");
+    HostState running = all_v2();
+    running.parent_cpus = "0-1";
+    running.parent_mems = "0";
+    EXPECT_EQ(reset_of(running)["cpuset.cpus"], "0-1");
+    EXPECT_EQ(reset_of(running)["cpuset.mems"], "0");
+}
+
 TEST(CgPlan_V2, UnresolvedDedicatedCpusAreRefused) {
     Limits l;
     l.dedicated_ncpus = CpuCount{2, 2};
@@ -583,6 +601,29 @@ TEST(CgV2Driver_Apply, WritesLimitFilesAndLiveChangesReset) {
     EXPECT_EQ(t.get("unified/zoned/web/memory.max"), "max");
     EXPECT_EQ(t.get("unified/zoned/web/cpuset.cpus"), "\n");
     EXPECT_EQ(t.get("unified/zoned/web/io.max"), "8:0 rbps=max wbps=max riops=max wiops=max\n");
+}
+
+// Linux refuses to empty the cpuset of a populated cgroup (ENOSPC): a live
+// reset of a running zone writes the parent's effective CPUs and memory nodes.
+TEST(CgV2Driver_Apply, CpusetResetOfARunningZoneTakesTheParentsSets) {
+    FakeTree t;
+    auto d = detect_ok(t.v2_host());
+    ASSERT_TRUE(d);
+    ASSERT_TRUE(d->create("web"));
+    t.put("unified/zoned/cpuset.cpus.effective", "0-3\n");
+    t.put("unified/zoned/cpuset.mems.effective", "0\n");
+    Limits l;
+    l.cpuset_cpus = "1";
+    l.cpuset_mems = "0";
+    ASSERT_TRUE(d->apply("web", l));
+    t.put("unified/zoned/web/cgroup.events", "populated 1\nfrozen 0\n");
+    ASSERT_TRUE(d->apply("web", Limits{}));
+    EXPECT_EQ(t.get("unified/zoned/web/cpuset.cpus"), "0-3");
+    EXPECT_EQ(t.get("unified/zoned/web/cpuset.mems"), "0");
+    // An empty zone goes back to following its parent.
+    t.put("unified/zoned/web/cgroup.events", "populated 0\nfrozen 0\n");
+    ASSERT_TRUE(d->apply("web", Limits{}));
+    EXPECT_EQ(t.get("unified/zoned/web/cpuset.cpus"), "\n");
 }
 
 TEST(CgV2Driver_Apply, MissingFileIsAClearError) {
