@@ -11,6 +11,7 @@ packages=(
     libgtest-dev libgmock-dev libedit-dev
     libnl-route-3-dev libnftables-dev nftables
     busybox-static util-linux bsdutils iproute2 procps socat
+    qemu-system-x86 cpio xz-utils
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -21,6 +22,9 @@ if ((${#missing[@]})); then
     apt-get update
     apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+
+# The vm lane's kernel (Debian's, unpacked into the build dir, not installed).
+"$here/tests/vm/fetch_kernel.sh" "$build/vm"
 
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZONE_WERROR=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"

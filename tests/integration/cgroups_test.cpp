@@ -3,6 +3,9 @@
 // OOM-kills a hog, cpu.max throttles a busy loop), live changes, freeze,
 // kill and removal. Each test works under its own parent (zt-cg-<pid>-<n>),
 // and a guard kills and removes everything it made however the test ends.
+// CgroupsV2Kernel adds v2-only cases (OOM kill in memory.events, pids.max,
+// cpu.max, cpuset, io.max on a scratch disk); the vm lane (tests/vm) runs
+// them in a VM whose cgroup2 has every controller.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -14,13 +17,17 @@
 #include <iostream>
 #include <poll.h>
 #include <string>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cgroups/driver.hpp"
 #include "cgroups/plan.hpp"
+#include "cgroups/stats.hpp"
 #include "runtime/common/fs.hpp"
 #include "integration/harness.hpp"
 
@@ -458,6 +465,270 @@ TEST_F(CgroupsKernel, V1KillSweepsProcessesOutsideTheCgroup2Group) {
     ASSERT_NE(status, -1) << "the sweep missed it";
     EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     ASSERT_TRUE(driver_->destroy("stray"));
+}
+
+// ---- cgroup v2 only ---------------------------------------------------------
+// These run where the host's driver is "v2": inside the test VM (tests/vm),
+// or on a pure cgroup v2 host. Elsewhere they skip, unless
+// ZT_EXPECT_CGROUP_DRIVER=v2 says v2 is expected (the VM lane sets it): then
+// a different driver is a failure, so the lane cannot pass by skipping.
+// They assert on the kernel's own files, not only on the driver's Stats.
+
+class CgroupsV2Kernel : public CgroupsKernel {
+  protected:
+    void SetUp() override {
+        CgroupsKernel::SetUp();
+        if (HasFatalFailure() || IsSkipped()) return;
+        const char* expect = std::getenv("ZT_EXPECT_CGROUP_DRIVER");
+        if (expect && std::string(expect) == "v2") {
+            ASSERT_EQ(std::string(driver_->name()), "v2") << driver_->describe();
+        } else if (driver_->name() != std::string_view("v2")) {
+            GTEST_SKIP() << "cgroup v2 driver only (this host: " << driver_->describe()
+                         << "); the vm lane runs these";
+        }
+        for (const char* c : {"cpu", "cpuset", "io", "memory", "pids"})
+            ASSERT_TRUE(driver_->controllers().count(c))
+                << "controller " << c << " missing: " << driver_->describe();
+    }
+
+    // A file of the zone's cgroup2 directory.
+    std::string file(const std::string& zone, const std::string& name) const {
+        return driver_->dirs(zone).v2 + "/" + name;
+    }
+    std::map<std::string, std::uint64_t> keyed(const std::string& zone, const std::string& name) {
+        return parse_flat_keyed(read_trimmed(file(zone, name)));
+    }
+};
+
+TEST_F(CgroupsV2Kernel, MemoryMaxOomKillCountedInMemoryEvents) {
+    create("hog");
+    Limits l;
+    l.memory_max = 32 << 20;
+    apply("hog", l);
+    EXPECT_EQ(read_trimmed(file("hog", "memory.max")), "33554432");
+    Child child([](int) {
+        const size_t size = 96 << 20;
+        void* m = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) return 2;
+        for (size_t i = 0; i < size; i += 4096)
+            static_cast<volatile char*>(m)[i] = 1;
+        return 0; // survived: the cap did not hold
+    });
+    ASSERT_GT(child.pid(), 0);
+    ASSERT_TRUE(driver_->attach("hog", child.pid()));
+    ASSERT_TRUE(child.go());
+    int status = child.wait(60000);
+    ASSERT_NE(status, -1) << "the hog still runs";
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        << "status " << status << (WIFEXITED(status) ? " (exited)" : "");
+    auto events = keyed("hog", "memory.events");
+    std::cout << "[ measured ] memory.events: oom=" << events["oom"]
+              << " oom_kill=" << events["oom_kill"] << " max=" << events["max"]
+              << ", memory.peak=" << read_trimmed(file("hog", "memory.peak")) << "\n";
+    EXPECT_EQ(events["oom_kill"], 1U);
+    EXPECT_GE(events["oom"], 1U);
+    EXPECT_GE(events["max"], 1U) << "memory.max was never hit";
+    Stats s = stats("hog");
+    ASSERT_TRUE(s.memory);
+    EXPECT_EQ(s.memory->oom_kill, 1U);
+}
+
+TEST_F(CgroupsV2Kernel, PidsMaxHoldsAForkLoopAndCountsRefusals) {
+    create("fork");
+    Limits l;
+    l.pids_max = 8;
+    apply("fork", l);
+    Child child([](int report) {
+        int made = 0;
+        for (int i = 0; i < 64; ++i) {
+            pid_t p = ::fork();
+            if (p == 0) {
+                ::pause();
+                ::_exit(0);
+            }
+            if (p < 0) break;
+            ++made;
+        }
+        int err = errno;
+        if (::write(report, &made, sizeof made) < 0 || ::write(report, &err, sizeof err) < 0)
+            return 1;
+        return wait_forever(report);
+    });
+    ASSERT_GT(child.pid(), 0);
+    ASSERT_TRUE(driver_->attach("fork", child.pid()));
+    ASSERT_TRUE(child.go());
+    int made = child.read_report(30000);
+    int err = child.read_report(1000);
+    std::cout << "[ measured ] fork loop under pids.max=8: " << made << " forks, then "
+              << errno_name(err) << ", pids.events max=" << keyed("fork", "pids.events")["max"]
+              << "\n";
+    EXPECT_EQ(made, 7) << "the loop itself is the eighth task";
+    EXPECT_EQ(err, EAGAIN);
+    EXPECT_EQ(read_trimmed(file("fork", "pids.current")), "8");
+    EXPECT_EQ(read_trimmed(file("fork", "pids.max")), "8");
+    EXPECT_GE(keyed("fork", "pids.events")["max"], 1U) << "the refused fork was not counted";
+    ASSERT_TRUE(driver_->kill("fork"));
+    EXPECT_NE(child.wait(30000), -1);
+}
+
+TEST_F(CgroupsV2Kernel, CpuMaxThrottlesTwoBusyLoops) {
+    create("busy");
+    Limits l;
+    l.cpu_max = CpuMax{20000, 100000}; // a fifth of a CPU
+    apply("busy", l);
+    EXPECT_EQ(read_trimmed(file("busy", "cpu.max")), "20000 100000");
+    Child child([](int) {
+        pid_t other = ::fork(); // two busy loops: together they want up to two CPUs
+        long long end = now_ms() + 1500;
+        unsigned long spin = 0;
+        while (now_ms() < end)
+            __atomic_add_fetch(&spin, 1, __ATOMIC_RELAXED);
+        if (other == 0) ::_exit(0);
+        if (other > 0) ::waitpid(other, nullptr, 0);
+        return spin > 0 ? 0 : 1;
+    });
+    ASSERT_GT(child.pid(), 0);
+    ASSERT_TRUE(driver_->attach("busy", child.pid()));
+    ASSERT_TRUE(child.go());
+    int status = child.wait(60000);
+    ASSERT_NE(status, -1);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    auto cpu = keyed("busy", "cpu.stat");
+    std::cout << "[ measured ] two 1.5 s busy loops under cpu.max=20000/100000: usage="
+              << cpu["usage_usec"] << " us over " << cpu["nr_periods"] << " periods, throttled "
+              << cpu["nr_throttled"] << " periods / " << cpu["throttled_usec"] << " us\n";
+    EXPECT_GT(cpu["nr_throttled"], 0U);
+    EXPECT_GT(cpu["throttled_usec"], 0U);
+    EXPECT_GT(cpu["usage_usec"], 0U);
+    // Counting, not timing: the quota bounds the usage per enforced period
+    // (generously: twice the quota, plus one period of slack).
+    EXPECT_LE(cpu["usage_usec"], 2 * 20000 * (cpu["nr_periods"] + 1));
+    Stats s = stats("busy");
+    ASSERT_TRUE(s.cpu);
+    EXPECT_EQ(s.cpu->nr_throttled, cpu["nr_throttled"]);
+}
+
+TEST_F(CgroupsV2Kernel, CpusetPinsTheZoneToItsCpu) {
+    if (::sysconf(_SC_NPROCESSORS_ONLN) < 2) GTEST_SKIP() << "needs two CPUs (the vm has -smp 2)";
+    create("pinned");
+    Limits l;
+    l.cpuset_cpus = "1";
+    apply("pinned", l);
+    EXPECT_EQ(read_trimmed(file("pinned", "cpuset.cpus.effective")), "1");
+    Child child([](int report) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        int allowed = ::sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : -1;
+        int has1 = CPU_ISSET(1, &set) ? 1 : 0;
+        int last = -1;
+        for (int i = 0; i < 1000; ++i) // wherever it is scheduled, it runs on CPU 1
+            if ((last = ::sched_getcpu()) != 1) break;
+        cpu_set_t zero;
+        CPU_ZERO(&zero);
+        CPU_SET(0, &zero);
+        int escape = ::sched_setaffinity(0, sizeof zero, &zero) == 0 ? 0 : errno;
+        for (int v : {allowed, has1, last, escape})
+            if (::write(report, &v, sizeof v) < 0) return 1;
+        return wait_forever(report);
+    });
+    ASSERT_GT(child.pid(), 0);
+    ASSERT_TRUE(driver_->attach("pinned", child.pid()));
+    ASSERT_TRUE(child.go());
+    int allowed = child.read_report(30000), has1 = child.read_report(1000);
+    int last = child.read_report(1000), escape = child.read_report(1000);
+    std::cout << "[ measured ] under cpuset.cpus=1: " << allowed << " CPU allowed, ran on CPU "
+              << last << ", sched_setaffinity(CPU 0): " << (escape ? errno_name(escape) : "ok")
+              << "\n";
+    EXPECT_EQ(allowed, 1);
+    EXPECT_EQ(has1, 1);
+    EXPECT_EQ(last, 1);
+    EXPECT_EQ(escape, EINVAL) << "a pinned task moved itself off its cpuset";
+    // A live reset with the task still inside: back to the parent's CPUs.
+    apply("pinned", Limits{});
+    std::string parent_cpus = read_trimmed(driver_->parent_dirs().v2 + "/cpuset.cpus.effective");
+    EXPECT_EQ(read_trimmed(file("pinned", "cpuset.cpus.effective")), parent_cpus);
+    EXPECT_NE(parent_cpus, "1");
+}
+
+// The block device the VM lane attaches for this test ("/dev/vda", a scratch
+// file on the host). Never set on a real host: the test writes to it.
+std::string scratch_disk() {
+    const char* d = std::getenv("ZT_SCRATCH_DISK");
+    return d ? d : "";
+}
+
+// A Child body: writes 64 KiB O_DIRECT blocks to `disk` (wrapping at 16 MiB)
+// for `ms` milliseconds, then reports the KiB written and the ms it took.
+std::function<int(int)> direct_writer(const std::string& disk, int ms) {
+    return [disk, ms](int report) {
+        int fd = ::open(disk.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+        if (fd < 0) return 2;
+        const size_t block = 64 << 10;
+        void* buf = nullptr;
+        if (::posix_memalign(&buf, 4096, block) != 0) return 3;
+        std::memset(buf, 0x5a, block);
+        long long t0 = now_ms(), written = 0;
+        while (now_ms() - t0 < ms) {
+            if (::pwrite(fd, buf, block, written % (16 << 20)) != ssize_t(block)) return 4;
+            written += block;
+        }
+        int kib = int(written >> 10), took = int(now_ms() - t0);
+        if (::write(report, &kib, sizeof kib) < 0 || ::write(report, &took, sizeof took) < 0)
+            return 1;
+        return 0;
+    };
+}
+
+TEST_F(CgroupsV2Kernel, IoMaxLimitsDirectWritesToADisk) {
+    std::string disk = scratch_disk();
+    if (disk.empty()) GTEST_SKIP() << "needs ZT_SCRATCH_DISK, a block device it may overwrite";
+    struct stat st = {};
+    ASSERT_EQ(::stat(disk.c_str(), &st), 0) << disk;
+    ASSERT_TRUE(S_ISBLK(st.st_mode)) << disk << " is not a block device";
+    unsigned major = ::major(st.st_rdev), minor = ::minor(st.st_rdev);
+    std::string dev = std::to_string(major) + ":" + std::to_string(minor);
+    create("disk");
+    auto wbytes = [&] {
+        for (const auto& line : zt::split_lines(zt::read_text(file("disk", "io.stat"))))
+            if (line.rfind(dev + " ", 0) == 0)
+                if (size_t at = line.find("wbytes="); at != std::string::npos)
+                    return std::stoull(line.substr(at + 7));
+        return 0ULL;
+    };
+    // Run `writer` in the zone; returns {KiB, ms} it reported.
+    auto run = [&](int ms) {
+        Child child(direct_writer(disk, ms));
+        EXPECT_GT(child.pid(), 0);
+        EXPECT_TRUE(driver_->attach("disk", child.pid()));
+        EXPECT_TRUE(child.go());
+        int kib = child.read_report(ms + 60000), took = child.read_report(1000);
+        int status = child.wait(30000);
+        EXPECT_TRUE(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            << "writer failed: " << status;
+        return std::pair<int, int>{kib, took};
+    };
+
+    // Unlimited first, so the limit below is known to be what holds the writer.
+    auto [free_kib, free_ms] = run(1000);
+    const std::uint64_t wbps = 1 << 20; // 1 MiB/s
+    Limits l;
+    l.io_max = {IoMax{major, minor, std::nullopt, wbps, std::nullopt, std::nullopt}};
+    apply("disk", l);
+    EXPECT_THAT(read_trimmed(file("disk", "io.max")), HasSubstr(dev + " rbps=max wbps=1048576"));
+    std::uint64_t before = wbytes();
+    auto [kib, ms] = run(2000);
+    std::uint64_t seen = wbytes() - before;
+    std::cout << "[ measured ] O_DIRECT writes to " << disk << " (" << dev << "): unlimited "
+              << free_kib << " KiB in " << free_ms << " ms; under wbps=1 MiB/s " << kib
+              << " KiB in " << ms << " ms, io.stat wbytes +" << seen << "\n";
+    ASSERT_GT(free_ms, 0);
+    ASSERT_GT(std::uint64_t(free_kib) * 1000 / free_ms, 2 * (wbps >> 10))
+        << "the scratch disk is too slow unlimited to show a 1 MiB/s limit";
+    ASSERT_GT(kib, 0);
+    EXPECT_GE(seen, std::uint64_t(kib) << 10) << "io.stat missed the zone's writes";
+    // Counting: what io.stat saw is within the limit over the window, with
+    // two seconds of slack for the throttle's first slice (generous).
+    EXPECT_LE(seen, wbps * (std::uint64_t(ms) + 2000) / 1000);
 }
 
 } // namespace
