@@ -107,6 +107,24 @@ class Child {
     bool reaped_ = false;
 };
 
+// CPU time this process has used, in ms.
+long long cpu_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+// Spins until this process has used `want_ms` of CPU time (or `limit_ms` of
+// wall time passed). Counting CPU time, not wall time, keeps a cap tested on
+// a loaded machine: a loop that gets less than its quota is never throttled.
+bool spin_cpu(long long want_ms, long long limit_ms) {
+    long long end = now_ms() + limit_ms;
+    unsigned long spin = 0;
+    while (cpu_ms() < want_ms && now_ms() < end)
+        __atomic_add_fetch(&spin, 1, __ATOMIC_RELAXED);
+    return cpu_ms() >= want_ms;
+}
+
 int wait_forever(int) {
     for (;;)
         ::pause();
@@ -291,25 +309,21 @@ TEST_F(CgroupsKernel, MemoryMaxOomKillsAHog) {
 
 TEST_F(CgroupsKernel, CpuMaxThrottlesABusyLoop) {
     create("busy");
-    Child child([](int) {
-        long long end = now_ms() + 1000;
-        unsigned long spin = 0;
-        while (now_ms() < end)
-            __atomic_add_fetch(&spin, 1, __ATOMIC_RELAXED);
-        return spin > 0 ? 0 : 1;
-    });
+    // 200 ms of CPU under a tenth of a CPU: at least 20 periods, and any in
+    // which the loop gets more than 10 ms is throttled.
+    Child child([](int) { return spin_cpu(200, 30000) ? 0 : 1; });
     ASSERT_GT(child.pid(), 0);
     ASSERT_TRUE(driver_->attach("busy", child.pid()));
     Limits l;
-    l.cpu_max = CpuMax{50000, 100000}; // half a CPU
+    l.cpu_max = CpuMax{10000, 100000};
     apply("busy", l);
     ASSERT_TRUE(child.go());
-    int status = child.wait(10000);
+    int status = child.wait(40000);
     ASSERT_NE(status, -1);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the loop got no 200 ms of CPU";
     Stats s = stats("busy");
     ASSERT_TRUE(s.cpu);
-    std::cout << "[ measured ] 1 s busy loop under cpu_max=0.5: usage=" << s.cpu->usage_usec
+    std::cout << "[ measured ] 200 ms busy loop under cpu_max=0.1: usage=" << s.cpu->usage_usec
               << " us, periods=" << s.cpu->nr_periods << ", throttled=" << s.cpu->nr_throttled
               << " periods / " << s.cpu->throttled_usec << " us\n";
     EXPECT_GT(s.cpu->nr_throttled, 0U);
@@ -579,22 +593,20 @@ TEST_F(CgroupsV2Kernel, CpuMaxThrottlesTwoBusyLoops) {
     EXPECT_EQ(read_trimmed(file("busy", "cpu.max")), "20000 100000");
     Child child([](int) {
         pid_t other = ::fork(); // two busy loops: together they want up to two CPUs
-        long long end = now_ms() + 1500;
-        unsigned long spin = 0;
-        while (now_ms() < end)
-            __atomic_add_fetch(&spin, 1, __ATOMIC_RELAXED);
-        if (other == 0) ::_exit(0);
-        if (other > 0) ::waitpid(other, nullptr, 0);
-        return spin > 0 ? 0 : 1;
+        bool done = spin_cpu(200, 30000);
+        if (other == 0) ::_exit(done ? 0 : 1);
+        int status = 1;
+        if (other > 0) ::waitpid(other, &status, 0);
+        return done && other > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
     });
     ASSERT_GT(child.pid(), 0);
     ASSERT_TRUE(driver_->attach("busy", child.pid()));
     ASSERT_TRUE(child.go());
     int status = child.wait(60000);
     ASSERT_NE(status, -1);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the loops got no 200 ms each";
     auto cpu = keyed("busy", "cpu.stat");
-    std::cout << "[ measured ] two 1.5 s busy loops under cpu.max=20000/100000: usage="
+    std::cout << "[ measured ] two 200 ms busy loops under cpu.max=20000/100000: usage="
               << cpu["usage_usec"] << " us over " << cpu["nr_periods"] << " periods, throttled "
               << cpu["nr_throttled"] << " periods / " << cpu["throttled_usec"] << " us\n";
     EXPECT_GT(cpu["nr_throttled"], 0U);
