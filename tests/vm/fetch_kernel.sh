@@ -4,8 +4,10 @@
 # installed: nothing runs its hooks and the host's own kernel and /boot stay
 # as they are. Leaves in KERNEL_DIR:
 #   vmlinux        the uncompressed kernel, booted directly (PVH entry point)
-#   modules/*.ko   the modules of tests/vm/modules.txt, decompressed
-#   package        "<package> <version>" of what is there
+#   modules/*.ko   the modules of tests/vm/modules.txt (the initramfs's)
+#   lib/modules/   the kernel's module tree without hardware drivers,
+#                  decompressed, with busybox depmod's modules.dep and alias
+#   package        "<package> <version> layout <n>" of what is there
 # A second run with the same package version does nothing.
 # Usage: tests/vm/fetch_kernel.sh KERNEL_DIR
 set -euo pipefail
@@ -24,7 +26,8 @@ if [[ -z $pkg ]]; then
 fi
 [[ -n $pkg ]] || { echo "fetch_kernel: apt knows no linux-image-amd64" >&2; exit 1; }
 version=$(apt-cache show --no-all-versions "$pkg" | awk '$1 == "Version:" && !n++ { print $2 }')
-want="$pkg $version"
+# The layout number changes when this script starts leaving other files.
+want="$pkg $version layout 2"
 if [[ -f $dir/package && $(<"$dir/package") == "$want" && -f $dir/vmlinux ]]; then
     exit 0
 fi
@@ -37,27 +40,32 @@ echo "fetch_kernel: $want"
 debs=("$work"/*.deb)
 deb=${debs[0]}
 
-# Only /boot and the modules the guest loads (the package holds ~400 MiB).
-mapfile -t modules < <(grep -v '^\s*\(#\|$\)' "$here/modules.txt")
+# /boot and the module tree less the hardware drivers (the package holds
+# ~400 MiB, most of it drivers a VM never needs): the guest loads the
+# modules of modules.txt from its initramfs, and autoloads any other
+# (overlay, veth, bridge, nf_tables, ...) from this tree over 9p.
 listing=$(dpkg-deb -c "$deb" | awk '{ print $NF }')
-wanted=($(grep -E '^\./boot/vmlinuz-' <<<"$listing"))
-for m in "${modules[@]}"; do
-    path=$(grep -m1 -E "/$m\.ko(\.xz|\.zst)?\$" <<<"$listing" || true)
-    [[ -n $path ]] || { echo "fetch_kernel: $pkg has no module $m" >&2; exit 1; }
-    wanted+=("$path")
+mapfile -t wanted < <(grep -E '^\./boot/vmlinuz-|^\./lib/modules/[^/]+/(modules\.(builtin|order)$|kernel/)' <<<"$listing" |
+    grep -vE '/kernel/(drivers|sound)/' || true)
+guest_drivers=(drivers/virtio/ drivers/block/virtio_blk drivers/net/veth drivers/net/tun drivers/net/dummy)
+for d in "${guest_drivers[@]}"; do
+    mapfile -t -O "${#wanted[@]}" wanted < <(grep -E "/kernel/$d" <<<"$listing" | grep -v '/$' || true)
 done
 mkdir "$work/x"
-dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/x" "${wanted[@]}"
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/x" --no-recursion "${wanted[@]}"
 
 out="$work/out"
-mkdir -p "$out/modules"
+mkdir -p "$out/modules" "$out/lib"
+mv "$work/x/lib/modules" "$out/lib/modules"
+kver=$(ls "$out/lib/modules")
+find "$out/lib/modules" -name '*.ko.xz' -exec xz -d {} +
+find "$out/lib/modules" -name '*.ko.zst' -exec zstd -q --rm -d {} +
+busybox depmod -b "$out" "$kver"
+mapfile -t modules < <(grep -v '^\s*\(#\|$\)' "$here/modules.txt")
 for m in "${modules[@]}"; do
-    src=$(find "$work/x/lib/modules" \( -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" \) -print -quit)
-    case $src in
-    *.ko.xz) xz -dc "$src" >"$out/modules/$m.ko" ;;
-    *.ko.zst) zstd -qdc "$src" >"$out/modules/$m.ko" ;;
-    *) cp "$src" "$out/modules/$m.ko" ;;
-    esac
+    src=$(find "$out/lib/modules" -name "$m.ko" -print -quit)
+    [[ -n $src ]] || { echo "fetch_kernel: $pkg has no module $m" >&2; exit 1; }
+    cp "$src" "$out/modules/$m.ko"
 done
 "$here/extract_vmlinux.sh" "$work"/x/boot/vmlinuz-* "$out/vmlinux"
 echo "$want" >"$out/package"

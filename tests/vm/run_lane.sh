@@ -8,17 +8,18 @@
 # that is removed, and qemu is killed, however the run ends.
 #
 # Usage: tests/vm/run_lane.sh --kernel-dir DIR --binary PATH [--timeout SECONDS]
-#            [--env NAME=VALUE]... [-- ARGS...]
+#            [--env NAME=VALUE]... [--kernel-args "ARGS"] [-- ARGS...]
 # Exit: the guest's result; 77 (skip) when the kernel or qemu is missing,
 # outside CI (CI=true makes that a failure).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-kernel_dir="" binary="" timeout=240 envs=() args=()
+kernel_dir="" binary="" timeout=240 envs=() args=() kernel_args=""
 while (($#)); do
     case $1 in
     --kernel-dir) kernel_dir=$2; shift 2 ;;
     --binary) binary=$2; shift 2 ;;
     --timeout) timeout=$2; shift 2 ;;
+    --kernel-args) kernel_args=$2; shift 2 ;;
     --env) envs+=("$2"); shift 2 ;;
     --) shift; args=("$@"); break ;;
     *) echo "run_lane: unknown argument '$1'" >&2; exit 2 ;;
@@ -56,17 +57,18 @@ trap 'echo "run_lane: interrupted" >&2; exit 143' TERM INT
 
 # The initramfs: busybox, the modules in load order, /init and the command.
 root=$tmp/initramfs
-mkdir -p "$root"/{bin,dev,proc,sys,host,lib/modules}
+mkdir -p "$root"/{bin,dev,proc,sys,host,modules}
 cp "$busybox" "$root/bin/busybox"
 cp "$here/init" "$root/init"
-grep -v '^\s*\(#\|$\)' "$here/modules.txt" >"$root/lib/modules/order"
+grep -v '^\s*\(#\|$\)' "$here/modules.txt" >"$root/modules/order"
 while read -r m; do
-    cp "$kernel_dir/modules/$m.ko" "$root/lib/modules/" ||
+    cp "$kernel_dir/modules/$m.ko" "$root/modules/" ||
         unavailable "module $m.ko is missing in $kernel_dir (tests/vm/fetch_kernel.sh)"
-done <"$root/lib/modules/order"
+done <"$root/modules/order"
 quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 {
     echo "ZT_BINARY=$(quote "$binary")"
+    echo "ZT_MODULES=$(quote "$(realpath "$kernel_dir")/lib/modules")"
     echo "ZT_ENV=$(quote "${envs[*]:-}")"
     echo "ZT_ARGS=$(quote "${args[*]:-}")"
 } >"$root/lane.env"
@@ -84,7 +86,7 @@ setpriv --pdeathsig KILL -- qemu-system-x86_64 \
     -nodefaults -no-user-config -display none -no-reboot \
     -accel tcg,thread=multi -smp 2 -m 512M \
     -kernel "$kernel_dir/vmlinux" -initrd "$tmp/initramfs.cpio" \
-    -append "console=ttyS0 quiet panic=-1 mitigations=off" \
+    -append "console=ttyS0 quiet panic=-1 mitigations=off $kernel_args" \
     -chardev "file,id=console,path=$console" -serial chardev:console \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -drive "file=$tmp/scratch.raw,format=raw,if=virtio" \
