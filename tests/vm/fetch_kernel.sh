@@ -7,7 +7,7 @@
 #   modules/*.ko   the modules of tests/vm/modules.txt (the initramfs's)
 #   lib/modules/   the kernel's module tree without hardware drivers,
 #                  decompressed, with busybox depmod's modules.dep and alias
-#   package        "<package> <version> layout <n>" of what is there
+#   package        "<package> <version> recipe <hash>" of what is there
 # A second run with the same package version does nothing.
 # Usage: tests/vm/fetch_kernel.sh KERNEL_DIR
 set -euo pipefail
@@ -26,8 +26,9 @@ if [[ -z $pkg ]]; then
 fi
 [[ -n $pkg ]] || { echo "fetch_kernel: apt knows no linux-image-amd64" >&2; exit 1; }
 version=$(apt-cache show --no-all-versions "$pkg" | awk '$1 == "Version:" && !n++ { print $2 }')
-# The layout number changes when this script starts leaving other files.
-want="$pkg $version layout 2"
+# A change of this script or of the module list fetches again.
+recipe=$(cat "$here/fetch_kernel.sh" "$here/modules.txt" | sha256sum | cut -c1-16)
+want="$pkg $version recipe $recipe"
 if [[ -f $dir/package && $(<"$dir/package") == "$want" && -f $dir/vmlinux ]]; then
     exit 0
 fi
