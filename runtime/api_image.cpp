@@ -62,8 +62,8 @@ Result<api::json> image_info(Call& c) {
 std::vector<Method> image_methods() {
     return {
         {"image.build", Access::Admin, image_build},
-        {"image.list", Access::Admin, image_list},
-        {"image.info", Access::Admin, image_info},
+        {"image.list", Access::Anyone, image_list},
+        {"image.info", Access::Anyone, image_info},
     };
 }
 

@@ -41,6 +41,10 @@ Result<api::json> config_commit(Call& c) {
     if (created) {
         TRY(uuid, new_uuid());
         cfg.uuid = uuid;
+        // A zone created under the creator policy is its creator's.
+        if (!c.caller.admin && cfg.get_or("owner", "").empty())
+            cfg.props["owner"] = config::PropValue{
+                false, c.caller.user.empty() ? std::to_string(c.caller.uid) : c.caller.user, {}};
     } else {
         cfg.uuid = lk->config.uuid;  // the uuid is the zone's for life
         if (lk->status.state != ZoneState::Configured &&
@@ -96,11 +100,11 @@ Result<api::json> template_list(Call&) {
 
 std::vector<Method> zone_config_methods() {
     return {
-        {"zone.config.get", Access::Admin, config_get},
-        {"zone.config.commit", Access::Admin, config_commit},
-        {"zone.config.delete", Access::Admin, config_delete},
-        {"template.get", Access::Admin, template_get},
-        {"template.list", Access::Admin, template_list},
+        {"zone.config.get", Access::See, config_get},
+        {"zone.config.commit", Access::Configure, config_commit},
+        {"zone.config.delete", Access::Own, config_delete},
+        {"template.get", Access::Anyone, template_get},
+        {"template.list", Access::Anyone, template_list},
     };
 }
 

@@ -41,7 +41,7 @@ Result<api::json> zone_list(Call& c) {
     for (auto& z : c.daemon.registry().all()) {
         auto lk = ZoneLock::acquire(z, std::chrono::seconds(5));
         if (!lk) continue;  // busy for long: skipped rather than hanging the list
-        if (!(*lk)->exists) continue;
+        if (!(*lk)->exists || !c.can_see(**lk)) continue;
         zones.push_back(describe(**lk, c.daemon));
     }
     return api::json{{"zones", zones}};
@@ -68,8 +68,8 @@ Result<api::json> zone_verify(Call& c) {
 
 std::vector<Method> zone_list_methods() {
     return {
-        {"zone.list", Access::Admin, zone_list},
-        {"zone.verify", Access::Admin, zone_verify},
+        {"zone.list", Access::Anyone, zone_list},  // filtered: zones the caller may see
+        {"zone.verify", Access::See, zone_verify},
     };
 }
 

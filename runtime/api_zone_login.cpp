@@ -162,7 +162,7 @@ Result<api::json> zone_login(Call& c) {
 } // namespace
 
 std::vector<Method> zone_login_methods() {
-    return {{"zone.login", Access::Admin, zone_login}};
+    return {{"zone.login", Access::Login, zone_login}};
 }
 
 } // namespace zone

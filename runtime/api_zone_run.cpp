@@ -93,13 +93,13 @@ Result<api::json> zone_console(Call& c) {
 
 std::vector<Method> zone_run_methods() {
     return {
-        {"zone.install", Access::Admin, zone_install},
-        {"zone.uninstall", Access::Admin, zone_uninstall},
-        {"zone.boot", Access::Admin, zone_boot},
-        {"zone.halt", Access::Admin, zone_halt},
-        {"zone.shutdown", Access::Admin, zone_shutdown},
-        {"zone.reboot", Access::Admin, zone_reboot},
-        {"zone.console", Access::Admin, zone_console},
+        {"zone.install", Access::Manage, zone_install},
+        {"zone.uninstall", Access::Own, zone_uninstall},
+        {"zone.boot", Access::Manage, zone_boot},
+        {"zone.halt", Access::Manage, zone_halt},
+        {"zone.shutdown", Access::Manage, zone_shutdown},
+        {"zone.reboot", Access::Manage, zone_reboot},
+        {"zone.console", Access::Login, zone_console},
     };
 }
 

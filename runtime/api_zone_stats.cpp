@@ -24,6 +24,7 @@ Result<api::json> zone_stats(Call& c) {
         {
             auto lk = ZoneLock::acquire(z, std::chrono::seconds(5));
             if (!lk || !(*lk)->exists || (*lk)->status.state != ZoneState::Running) continue;
+            if (!c.can_see(**lk)) continue;
             cgroup = (*lk)->status.cgroup;
             init_pid = (*lk)->status.init_pid;
             id = (*lk)->status.zone_id;
@@ -51,6 +52,6 @@ Result<api::json> zone_stats(Call& c) {
 
 } // namespace
 
-std::vector<Method> zone_stats_methods() { return {{"zone.stats", Access::Admin, zone_stats}}; }
+std::vector<Method> zone_stats_methods() { return {{"zone.stats", Access::Anyone, zone_stats}}; }
 
 } // namespace zone

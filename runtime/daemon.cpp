@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
+#include <algorithm>
 #include <thread>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -213,19 +215,94 @@ const Method* Daemon::find_method(std::string_view name) const {
     return nullptr;
 }
 
-bool Daemon::authorized(const api::PeerCred& peer, Access access) const {
-    if (access == Access::Anyone || peer.uid == 0) return true;
-    std::string admin = config().admin_group;
-    if (admin.empty()) return false;
+namespace {
+
+// Whether the peer's primary or one of its supplementary groups (as they were
+// when it connected: SO_PEERCRED, SO_PEERGROUPS) is the group `name`.
+bool peer_in_group(const api::PeerCred& peer, const std::string& name) {
+    if (name.empty()) return false;
     struct group g {};
     struct group* res = nullptr;
-    char buf[4096];
-    if (getgrnam_r(admin.c_str(), &g, buf, sizeof buf, &res) != 0 || !res) return false;
+    std::vector<char> buf(16384);
+    while (getgrnam_r(name.c_str(), &g, buf.data(), buf.size(), &res) == ERANGE && buf.size() < (1u << 22))
+        buf.resize(buf.size() * 2);
+    if (!res) return false;
     if (peer.gid == res->gr_gid) return true;
-    for (gid_t gid : peer.groups)
-        if (gid == res->gr_gid) return true;
-    return false;
+    return std::find(peer.groups.begin(), peer.groups.end(), res->gr_gid) != peer.groups.end();
 }
+
+std::string user_name(uid_t uid) {
+    struct passwd pw {};
+    struct passwd* res = nullptr;
+    std::vector<char> buf(16384);
+    while (getpwuid_r(uid, &pw, buf.data(), buf.size(), &res) == ERANGE && buf.size() < (1u << 22))
+        buf.resize(buf.size() * 2);
+    return res ? std::string(res->pw_name) : std::string();
+}
+
+// The configuration a zone.config.commit proposes, as the handler will read it.
+Result<config::ZoneConfig> proposed_config(const api::json& params, const std::string& name) {
+    auto it = params.find("config");
+    if (it == params.end() || !it->is_object())
+        return make_error(api::code::kInvalidParams, "parameter 'config' must be an object");
+    api::json j = *it;
+    j["name"] = name;
+    j["uuid"] = "";
+    auto cfg = config::from_json(j);
+    if (!cfg) return std::move(cfg).error().wrap("zone '" + name + "'");
+    return cfg;
+}
+
+Error to_error(const auth::Decision& d) {
+    using V = auth::Decision::Verdict;
+    const char* code = d.verdict == V::NotFound  ? api::code::kNotFound
+                       : d.verdict == V::Invalid ? api::code::kInvalidParams
+                                                 : api::code::kNotAuthorized;
+    return make_error(code, d.why);
+}
+
+bool zone_scoped(auth::Need n) { return n != auth::Need::Anyone && n != auth::Need::Admin; }
+
+} // namespace
+
+auth::Caller Daemon::caller_of(const api::PeerCred& peer) const {
+    DaemonConfig cfg = config();
+    auth::Caller c;
+    c.uid = peer.uid;
+    c.user = user_name(peer.uid);
+    c.admin = peer.uid == 0 || peer_in_group(peer, cfg.admin_group);
+    c.creator = cfg.creator.enabled() && peer_in_group(peer, cfg.creator.group);
+    return c;
+}
+
+auth::Decision Daemon::authorize(Call& c, const Method& m) {
+    c.auth.method = m.name;
+    c.auth.need = m.access;
+    if (c.caller.admin || !zone_scoped(m.access))
+        return auth::decide(c.caller, c.auth, nullptr, config().creator);
+    auto name = api::param_string(c.params, "name");
+    if (!name) return {auth::Decision::Verdict::Invalid, name.error().message()};
+    if (!config::check_zone_name(*name)) return {auth::Decision::Verdict::NotFound, auth::not_found_message(*name)};
+    c.auth.zone = *name;
+    if (m.access == auth::Need::Configure) {
+        auto cfg = proposed_config(c.params, *name);
+        if (!cfg) return {auth::Decision::Verdict::Invalid, cfg.error().message()};
+        c.auth.proposed = std::move(cfg).value();
+        if (auto t = c.params.find("template"); t != c.params.end() && t->is_string())
+            c.auth.template_name = t->get<std::string>();
+    }
+    // A snapshot of the committed configuration; the handler checks again
+    // under the lock it holds for the whole call (lock_zone_param).
+    std::optional<config::ZoneConfig> current;
+    if (auto z = registry_.find(*name)) {
+        auto lk = ZoneLock::acquire(*z);
+        if (!lk) return {auth::Decision::Verdict::NotFound, lk.error().message()};
+        if ((*lk)->exists) current = (*lk)->config;
+    }
+    return auth::decide(c.caller, c.auth, current ? &*current : nullptr, config().creator);
+}
+
+bool Call::can_see(const Zone& z) const { return auth::can_see(caller, z.config); }
 
 void Call::progress(const api::json& p) { conn.send(api::encode_progress(id, p), {}); }
 
@@ -235,8 +312,13 @@ Result<ZoneLock> lock_zone_param(Call& c, bool must_exist) {
     auto z = must_exist ? c.daemon.registry().find(name) : c.daemon.registry().get_or_create(name);
     if (!z) return std::move(z).error();
     TRY(lk, ZoneLock::acquire(*z));
+    if (!c.caller.admin) {
+        auto d = auth::decide(c.caller, c.auth, lk->exists ? &lk->config : nullptr,
+                              c.daemon.config().creator);
+        if (!d.allowed()) return to_error(d);
+    }
     if (must_exist && !lk->exists)
-        return make_error(api::code::kNotFound, "zone '" + name + "' is not configured");
+        return make_error(api::code::kNotFound, auth::not_found_message(name));
     return lk;
 }
 

@@ -11,6 +11,7 @@
 
 #include "runtime/api/protocol.hpp"
 #include "runtime/api/socket.hpp"
+#include "runtime/auth.hpp"
 #include "runtime/common/fd.hpp"
 #include "runtime/daemon_config.hpp"
 #include "runtime/paths.hpp"
@@ -35,16 +36,19 @@ struct Call {
     api::json params;
     std::vector<UniqueFd> fds;        // fds the client sent with the request
     std::vector<UniqueFd> reply_fds;  // fds to send back with the result
+    auth::Caller caller{};            // who calls (resolved from `peer`)
+    auth::Request auth{};             // what the dispatcher authorized
 
     void progress(const api::json& p);  // a {"id":..,"progress":..} line
+    // Whether the caller may know that `z` exists (lists filter on it).
+    bool can_see(const Zone& z) const;
 };
 
 using Handler = std::function<Result<api::json>(Call&)>;
 
-enum class Access {
-    Anyone,  // harmless (daemon.info, ping)
-    Admin,   // root or a member of the admin group
-};
+// What a method needs (runtime/auth.hpp): Anyone, Admin, or a right on the
+// zone named by params.name (See, Login, Manage, Clone, Own), or Configure.
+using Access = auth::Need;
 
 struct Method {
     std::string name;
@@ -95,7 +99,11 @@ class Daemon {
 
     void add_methods(std::vector<Method> methods);
     const Method* find_method(std::string_view name) const;
-    bool authorized(const api::PeerCred& peer, Access access) const;
+    // The caller behind a connection: user name, admin, creator group.
+    auth::Caller caller_of(const api::PeerCred& peer) const;
+    // The dispatcher's check of one call (Call::auth filled in), before the
+    // handler runs; lock_zone_param checks again under the zone's lock.
+    auth::Decision authorize(Call& c, const Method& m);
 
   private:
     Store store_;
@@ -123,7 +131,9 @@ std::vector<Method> zone_run_methods();     // api_zone_run.cpp
 std::vector<Method> zone_login_methods();   // api_zone_login.cpp
 std::vector<Method> zone_stats_methods();   // api_zone_stats.cpp
 
-// Shorthand for handlers: the zone named by params.name, locked.
+// Shorthand for handlers: the zone named by params.name, locked, and the
+// call's authorization checked again against its configuration under the lock
+// (so a zone created or reconfigured meanwhile is judged as it is now).
 Result<ZoneLock> lock_zone_param(Call& c, bool must_exist = true);
 
 } // namespace zone

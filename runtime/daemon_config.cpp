@@ -89,6 +89,51 @@ static std::string parse_userns_key(const std::string& key, const std::string& v
     return "";
 }
 
+static bool is_creator_key(std::string_view key) {
+    for (std::string_view k : {"create-group", "create-templates", "create-max-memory",
+                               "create-max-ncpus", "create-max-processes"})
+        if (key == k) return true;
+    return false;
+}
+
+// One of the creator policy's keys into `p`; the problem with `value`, or "".
+static std::string parse_creator_key(const std::string& key, const std::string& value,
+                                     auth::CreatorPolicy& p) {
+    auto quoted = key + " '" + value + "'";
+    if (key == "create-group") {
+        if (value.empty() || !all_of_chars(value, "_.-"))
+            return quoted + " is not a group name";
+        p.group = value;
+    } else if (key == "create-templates") {
+        p.templates.clear();
+        std::string_view rest = value;
+        while (!rest.empty()) {
+            size_t comma = rest.find(',');
+            std::string item(trim(rest.substr(0, comma)));
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+            if (item.empty() || !all_of_chars(item, "_.-"))
+                return quoted + ": '" + item + "' is not a template name";
+            p.templates.push_back(item);
+        }
+        if (p.templates.empty()) return quoted + " names no template";
+    } else if (key == "create-max-memory") {
+        auto v = config::parse_size(value);
+        if (!v || *v == 0) return quoted + " is not a size such as 512M or 2G";
+        p.max_memory = *v;
+    } else if (key == "create-max-ncpus") {
+        auto v = config::parse_ncpus_hundredths(value);
+        if (!v || *v == 0) return quoted + " is not a number of CPUs such as 1.5";
+        p.max_ncpus_hundredths = *v;
+    } else if (key == "create-max-processes") {
+        unsigned long long v = 0;
+        auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+        if (ec != std::errc() || ptr != value.data() + value.size() || v == 0)
+            return quoted + " is not a positive number";
+        p.max_processes = v;
+    }
+    return "";
+}
+
 Result<DaemonConfig> parse_daemon_config(std::string_view text, const std::string& origin) {
     DaemonConfig cfg;
     int lineno = 0;
@@ -125,6 +170,9 @@ Result<DaemonConfig> parse_daemon_config(std::string_view text, const std::strin
         } else if (key == "userns-base" || key == "userns-size" || key == "userns-count") {
             if (auto p = parse_userns_key(key, value, cfg.userns); !p.empty())
                 return make_error("EINVAL", where + ": " + p);
+        } else if (is_creator_key(key)) {
+            if (auto p = parse_creator_key(key, value, cfg.creator); !p.empty())
+                return make_error("EINVAL", where + ": " + p);
         } else if (is_network_key(key)) {
             if (auto p = parse_network_key(key, value, cfg.network); !p.empty())
                 return make_error("EINVAL", where + ": " + p);
@@ -134,6 +182,7 @@ Result<DaemonConfig> parse_daemon_config(std::string_view text, const std::strin
     }
     if (auto p = userns::pool_problem(cfg.userns); !p.empty())
         return make_error("EINVAL", origin + ": " + p);
+    if (cfg.creator.enabled() && cfg.creator.templates.empty()) cfg.creator.templates = {"default"};
     return cfg;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/auth.hpp"
 #include "runtime/common/error.hpp"
 #include "runtime/common/log.hpp"
 #include "runtime/id_ranges.hpp"
@@ -22,6 +23,9 @@ struct DaemonConfig {
     net::NetworkConfig network;
     // userns-base, userns-size, userns-count: the host ids of userns=auto zones
     userns::IdPool userns;
+    // create-group, create-templates, create-max-memory, create-max-ncpus,
+    // create-max-processes: who may create zones without being an admin.
+    auth::CreatorPolicy creator;
 };
 
 Result<DaemonConfig> parse_daemon_config(std::string_view text, const std::string& origin);

@@ -53,13 +53,18 @@ void Server::handle_line(Connection& conn, const std::string& line, std::vector<
                   {});
         return;
     }
-    if (!daemon_.authorized(*peer, m->access)) {
-        ZLOG_WARN("uid=%u pid=%d refused %s", peer->uid, peer->pid, req->method.c_str());
-        conn.send(api::encode_error(req->id,
-                                    make_error(api::code::kNotAuthorized,
-                                               "not authorized: " + req->method +
-                                                   " needs root or the zoned admin group")),
-                  {});
+    // Every call is judged from the peer's credentials and the method's
+    // declared need (runtime/auth.hpp) before its handler runs.
+    call.caller = daemon_.caller_of(*peer);
+    auto verdict = daemon_.authorize(call, *m);
+    if (!verdict.allowed()) {
+        ZLOG_WARN("uid=%u pid=%d refused %s: %s", peer->uid, peer->pid, req->method.c_str(),
+                  verdict.why.c_str());
+        using V = auth::Decision::Verdict;
+        const char* code = verdict.verdict == V::NotFound  ? api::code::kNotFound
+                           : verdict.verdict == V::Invalid ? api::code::kInvalidParams
+                                                           : api::code::kNotAuthorized;
+        conn.send(api::encode_error(req->id, make_error(code, verdict.why)), {});
         return;
     }
     ZLOG_DEBUG("uid=%u pid=%d %s", peer->uid, peer->pid, req->method.c_str());

@@ -45,8 +45,10 @@ class DaemonBackend : public zc::Backend {
     }
 
     Result<std::string> commit(const config::ZoneConfig& cfg, bool create) override {
-        TRY(r, call("zone.config.commit",
-                    {{"name", cfg.name}, {"config", config::to_json(cfg)}, {"create", create}}));
+        zone::api::json params{{"name", cfg.name}, {"config", config::to_json(cfg)}, {"create", create}};
+        // zoned's creator policy admits zones started from given templates.
+        if (create && !template_.empty()) params["template"] = template_;
+        TRY(r, call("zone.config.commit", params));
         return r.value("uuid", std::string());
     }
 
@@ -57,10 +59,13 @@ class DaemonBackend : public zc::Backend {
 
     Result<config::ZoneConfig> fetch_template(const std::string& name) override {
         TRY(r, call("template.get", {{"name", name}}));
+        template_ = name;
         return config_from(r);
     }
 
   private:
+    std::string template_;  // the template the session's `create` started from
+
     Result<zone::api::json> call(const std::string& method, const zone::api::json& params) {
         if (!client_) {
             TRY(c, connect(tool_));
