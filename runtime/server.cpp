@@ -58,9 +58,14 @@ void Server::handle_line(Connection& conn, const std::string& line, std::vector<
     call.caller = daemon_.caller_of(*peer);
     auto verdict = daemon_.authorize(call, *m);
     if (!verdict.allowed()) {
-        ZLOG_WARN("uid=%u pid=%d refused %s: %s", peer->uid, peer->pid, req->method.c_str(),
-                  verdict.why.c_str());
         using V = auth::Decision::Verdict;
+        // zonecfg asks for a zone before creating it: a miss is routine.
+        if (verdict.verdict == V::NotFound)
+            ZLOG_DEBUG("uid=%u pid=%d %s: %s", peer->uid, peer->pid, req->method.c_str(),
+                       verdict.why.c_str());
+        else
+            ZLOG_WARN("uid=%u pid=%d refused %s: %s", peer->uid, peer->pid, req->method.c_str(),
+                      verdict.why.c_str());
         const char* code = verdict.verdict == V::NotFound  ? api::code::kNotFound
                            : verdict.verdict == V::Invalid ? api::code::kInvalidParams
                                                            : api::code::kNotAuthorized;
