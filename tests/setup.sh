@@ -12,6 +12,7 @@ packages=(
     libnl-route-3-dev libnftables-dev nftables
     busybox-static util-linux bsdutils iproute2 procps socat
     qemu-system-x86 cpio xz-utils
+    clang-14 libclang-rt-14-dev passwd
 )
 missing=()
 for p in "${packages[@]}"; do

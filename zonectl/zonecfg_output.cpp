@@ -52,10 +52,12 @@ ordered_props(const config::Resource& r) {
     if (const auto* spec = config::find_resource_type(r.type))
         for (const auto& p : spec->props)
             if (const auto* v = r.get(p.name)) out.emplace_back(std::string(p.name), v);
-    for (const auto& [name, v] : r.props) {
+    for (const auto& kv : r.props) {
+        // Not a structured binding: clang 14 cannot capture one in a lambda.
+        const std::string& name = kv.first;
         bool listed =
             std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.first == name; });
-        if (!listed) out.emplace_back(name, &v);
+        if (!listed) out.emplace_back(name, &kv.second);
     }
     return out;
 }
