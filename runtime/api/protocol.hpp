@@ -16,7 +16,7 @@ namespace zone::api {
 
 using json = nlohmann::json;
 
-inline constexpr int kProtocolVersion = 1;
+inline constexpr int kProtocolVersion = 2;
 inline constexpr const char* kDefaultSocket = "/run/zoned/zoned.sock";
 
 // Stable error codes (besides errno names such as "ENOENT" for system errors).
