@@ -161,7 +161,10 @@ TEST(Auth, OwnerLogsInAndManagesOthersSeeNothing) {
     auto oc = as(other, d, "zonecfg", {"-z", "owned", "info"});
     EXPECT_NE(oc.status, 0) << oc;
     auto stat = as(other, d, "zonestat", {"-p", "1", "1"});
+    EXPECT_EQ(stat.status, 0) << stat;
     EXPECT_FALSE(has(stat.out, "owned")) << stat;
+    auto own_stat = as(owner, d, "zonestat", {"-p", "1", "1"});
+    EXPECT_TRUE(has(own_stat.out, "owned")) << own_stat;
     EXPECT_EQ(d.state("owned"), "running");
     // Still readable for everyone: the daemon's own facts.
     EXPECT_EQ(as(other, d, "zonectl", {"image", "list"}).status, 0);
