@@ -23,14 +23,20 @@ bool is_owner(const Caller& c, const config::ZoneConfig& zone) {
 // The word a refusal names for a need.
 const char* auth_name(Need n) {
     switch (n) {
-    case Need::Login: return "login";
-    case Need::Manage: return "manage";
-    case Need::Clone: return "clone";
-    default: return "";
+    case Need::Login:
+        return "login";
+    case Need::Manage:
+        return "manage";
+    case Need::Clone:
+        return "clone";
+    default:
+        return "";
     }
 }
 
-Decision allow() { return {Decision::Verdict::Allow, ""}; }
+Decision allow() {
+    return {Decision::Verdict::Allow, ""};
+}
 
 Decision refuse(std::string why) {
     return {Decision::Verdict::NotAuthorized, "not authorized: " + std::move(why)};
@@ -42,27 +48,41 @@ std::string who(const Caller& c) {
 
 std::string join(const std::vector<std::string>& items, const char* sep) {
     std::string out;
-    for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
+    for (const auto& s : items)
+        out += (out.empty() ? "" : sep) + s;
     return out;
 }
 
 // A zone-scoped call by a caller who is not an admin.
 Decision decide_on_zone(const Caller& c, const Request& r, const config::ZoneConfig* zone) {
-    if (!zone || !can_see(c, *zone)) return {Decision::Verdict::NotFound, not_found_message(r.zone)};
+    if (!zone || !can_see(c, *zone))
+        return {Decision::Verdict::NotFound, not_found_message(r.zone)};
     Rights rt = rights_on(c, *zone);
     bool ok = false;
     switch (r.need) {
-    case Need::See: ok = true; break;
-    case Need::Login: ok = rt.login; break;
-    case Need::Manage: ok = rt.manage; break;
-    case Need::Clone: ok = rt.clone; break;
-    case Need::Own: ok = rt.owner; break;
-    default: break;
+    case Need::See:
+        ok = true;
+        break;
+    case Need::Login:
+        ok = rt.login;
+        break;
+    case Need::Manage:
+        ok = rt.manage;
+        break;
+    case Need::Clone:
+        ok = rt.clone;
+        break;
+    case Need::Own:
+        ok = rt.owner;
+        break;
+    default:
+        break;
     }
     if (ok) return allow();
     if (r.need == Need::Own)
-        return refuse(r.method + " on zone '" + r.zone + "' is for its owner, root or the zoned "
-                                                         "admin group");
+        return refuse(r.method + " on zone '" + r.zone +
+                      "' is for its owner, root or the zoned "
+                      "admin group");
     return refuse(who(c) + " lacks the '" + auth_name(r.need) + "' authorization on zone '" +
                   r.zone + "' (" + r.method + "; granted by zonecfg 'add admin' or 'owner')");
 }
@@ -73,14 +93,15 @@ Decision decide_configure(const Caller& c, const Request& r, const config::ZoneC
     bool visible = zone && can_see(c, *zone);
     if (!p.enabled() || !c.creator) {
         if (zone && !visible) return {Decision::Verdict::NotFound, not_found_message(r.zone)};
-        return refuse("changing zone configurations needs root or the zoned admin group" +
-                      std::string(p.enabled() ? " (or, to create zones, the group '" + p.group + "')"
-                                              : ""));
+        return refuse(
+            "changing zone configurations needs root or the zoned admin group" +
+            std::string(p.enabled() ? " (or, to create zones, the group '" + p.group + "')" : ""));
     }
     if (zone) {
         if (!visible) return {Decision::Verdict::NotFound, not_found_message(r.zone)};
         if (!is_owner(c, *zone))
-            return refuse("only the owner of zone '" + r.zone + "', root or the zoned admin group "
+            return refuse("only the owner of zone '" + r.zone +
+                          "', root or the zoned admin group "
                           "may change its configuration");
     } else {
         const auto& t = p.templates;
@@ -92,7 +113,8 @@ Decision decide_configure(const Caller& c, const Request& r, const config::ZoneC
     if (!r.proposed) return {Decision::Verdict::Invalid, "the configuration is missing"};
     std::string owner = r.proposed->get_or("owner", "");
     if (!owner.empty() && owner != c.user && owner != std::to_string(c.uid))
-        return refuse("a zone created by " + who(c) + " is owned by its creator, not '" + owner + "'");
+        return refuse("a zone created by " + who(c) + " is owned by its creator, not '" + owner +
+                      "'");
     auto problems = check_creator_bounds(*r.proposed, p);
     if (!problems.empty())
         return refuse("zone '" + r.zone + "' is outside what members of '" + p.group +
@@ -117,8 +139,7 @@ void check_network(const config::ZoneConfig& cfg, std::vector<std::string>& out)
 
 void check_privileges(const config::ZoneConfig& cfg, std::vector<std::string>& out) {
     std::string profile = cfg.get_or("security-profile", "hardened");
-    if (profile != "hardened")
-        out.push_back("security-profile: '" + profile + "' (only hardened)");
+    if (profile != "hardened") out.push_back("security-profile: '" + profile + "' (only hardened)");
     std::string lp = cfg.get_or("limitpriv", "default");
     auto set = caps::parse_limitpriv(lp, caps::Profile::Hardened);
     caps::CapSet dflt = caps::default_caps(caps::Profile::Hardened);
@@ -130,7 +151,8 @@ void check_privileges(const config::ZoneConfig& cfg, std::vector<std::string>& o
     }
 }
 
-void check_caps(const config::ZoneConfig& cfg, const CreatorPolicy& p, std::vector<std::string>& out) {
+void check_caps(const config::ZoneConfig& cfg, const CreatorPolicy& p,
+                std::vector<std::string>& out) {
     auto lim = cg::limits_from_config(cfg);
     if (!lim) {
         out.push_back(lim.error().message());

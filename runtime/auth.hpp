@@ -28,39 +28,39 @@ namespace zone::auth {
 
 // What a method needs, declared in the daemon's method table.
 enum class Need {
-    Anyone,     // harmless, or answers filtered per zone (daemon.info, zone.list)
-    Admin,      // root or the admin group only (image.build)
-    See,        // any right on the zone named by params.name (config.get, verify)
-    Login,      // zlogin, the console
-    Manage,     // install, boot, halt, shutdown, reboot (reset, snapshot, apply)
-    Clone,      // clone the zone
-    Own,        // uninstall, delete: the zone's owner
-    Configure,  // zone.config.commit: admins, or the creator policy
+    Anyone,    // harmless, or answers filtered per zone (daemon.info, zone.list)
+    Admin,     // root or the admin group only (image.build)
+    See,       // any right on the zone named by params.name (config.get, verify)
+    Login,     // zlogin, the console
+    Manage,    // install, boot, halt, shutdown, reboot (reset, snapshot, apply)
+    Clone,     // clone the zone
+    Own,       // uninstall, delete: the zone's owner
+    Configure, // zone.config.commit: admins, or the creator policy
 };
 
 // The zonecfg `admin` auths.
 struct Rights {
     bool login = false, manage = false, clone = false;
-    bool owner = false;  // the zone's `owner`: all three and more
+    bool owner = false; // the zone's `owner`: all three and more
     bool any() const { return login || manage || clone || owner; }
 };
 
 // Who is calling, resolved by the daemon from SO_PEERCRED/SO_PEERGROUPS.
 struct Caller {
     uid_t uid = static_cast<uid_t>(-1);
-    std::string user;      // the uid's name in the host's passwd ("" if none)
-    bool admin = false;    // uid 0 or a member of the admin group
-    bool creator = false;  // a member of the creator policy's group
+    std::string user;     // the uid's name in the host's passwd ("" if none)
+    bool admin = false;   // uid 0 or a member of the admin group
+    bool creator = false; // a member of the creator policy's group
 };
 
 // zoned's creator policy (daemon config `create-*` keys). Off when `group`
 // is empty.
 struct CreatorPolicy {
     std::string group;
-    std::vector<std::string> templates;            // the templates they may start from
-    std::optional<std::uint64_t> max_memory;       // bytes (capped-memory physical)
-    std::optional<unsigned> max_ncpus_hundredths;  // capped-cpu ncpus * 100
-    std::optional<std::uint64_t> max_processes;    // max-processes / zone.max-processes
+    std::vector<std::string> templates;           // the templates they may start from
+    std::optional<std::uint64_t> max_memory;      // bytes (capped-memory physical)
+    std::optional<unsigned> max_ncpus_hundredths; // capped-cpu ncpus * 100
+    std::optional<std::uint64_t> max_processes;   // max-processes / zone.max-processes
     bool enabled() const { return !group.empty(); }
 };
 
@@ -68,15 +68,15 @@ struct CreatorPolicy {
 struct Request {
     std::string method;
     Need need = Need::Admin;
-    std::string zone;                                // params.name ("" if none)
-    std::optional<config::ZoneConfig> proposed;      // Configure: the configuration to commit
-    std::string template_name;                       // Configure: the template it started from
+    std::string zone;                           // params.name ("" if none)
+    std::optional<config::ZoneConfig> proposed; // Configure: the configuration to commit
+    std::string template_name;                  // Configure: the template it started from
 };
 
 struct Decision {
     enum class Verdict { Allow, NotAuthorized, NotFound, Invalid };
     Verdict verdict = Verdict::NotAuthorized;
-    std::string why;  // the message for the client (empty when allowed)
+    std::string why; // the message for the client (empty when allowed)
     bool allowed() const { return verdict == Verdict::Allow; }
 };
 

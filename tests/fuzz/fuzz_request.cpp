@@ -27,7 +27,7 @@ void exercise_config(const json& params) {
     (void)zone::config::verify(*cfg);
     (void)zone::cg::limits_from_config(*cfg);
     auto again = zone::config::from_json(zone::config::to_json(*cfg));
-    if (!again || !(*again == *cfg)) std::abort();  // the stored form must read back
+    if (!again || !(*again == *cfg)) std::abort(); // the stored form must read back
 }
 
 void exercise(const std::string& line) {
@@ -36,9 +36,12 @@ void exercise(const std::string& line) {
         (void)zone::api::encode_error(nullptr, req.error());
         return;
     }
-    for (const char* k : {"name", "user", "command", "template"}) (void)zone::api::param_string(req->params, k);
-    for (const char* k : {"create", "tty", "force"}) (void)zone::api::param_bool(req->params, k, false);
-    for (const char* k : {"timeout", "rows", "version"}) (void)zone::api::param_int(req->params, k, 0);
+    for (const char* k : {"name", "user", "command", "template"})
+        (void)zone::api::param_string(req->params, k);
+    for (const char* k : {"create", "tty", "force"})
+        (void)zone::api::param_bool(req->params, k, false);
+    for (const char* k : {"timeout", "rows", "version"})
+        (void)zone::api::param_int(req->params, k, 0);
     exercise_config(req->params);
     (void)zone::api::encode_result(req->id, req->params);
 }
@@ -60,6 +63,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (st == zone::api::LineBuffer::Status::Line) exercise(line);
         }
     }
-    if (buf.buffered() > 4096 + 64) std::abort();  // the limit must bound memory
+    if (buf.buffered() > 4096 + 64) std::abort(); // the limit must bound memory
     return 0;
 }

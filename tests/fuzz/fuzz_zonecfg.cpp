@@ -60,7 +60,8 @@ void run_script(MemoryBackend& be, std::string_view text, std::ostream& out) {
         for (const auto& raw : *cmds) {
             auto cmd = zc::parse_command(raw);
             if (!cmd) return;
-            for (const auto& a : cmd->assignments) (void)zc::format_value(a.value, true);
+            for (const auto& a : cmd->assignments)
+                (void)zc::format_value(a.value, true);
             if (!s.run(*cmd)) return;
             if (s.done()) break;
         }

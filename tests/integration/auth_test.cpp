@@ -19,7 +19,8 @@ class HostUser {
     // `groups`: supplementary groups (made by HostGroup).
     explicit HostUser(const std::string& groups = "") {
         name_ = "zt" + std::to_string(::getpid()) + "u" + std::to_string(g_users++);
-        std::vector<std::string> argv{"/usr/sbin/useradd", "-M", "-U", "-s", "/bin/sh", "-d", "/nonexistent"};
+        std::vector<std::string> argv{"/usr/sbin/useradd", "-M", "-U",          "-s",
+                                      "/bin/sh",           "-d", "/nonexistent"};
         if (!groups.empty()) argv.insert(argv.end(), {"-G", groups});
         argv.push_back(name_);
         auto r = run_command(argv, environment_with({}));
@@ -64,8 +65,11 @@ class HostGroup {
 // `tool args...` of daemon `d`, run as `user` with the user's groups.
 RunResult as(const HostUser& user, const TestDaemon& d, const std::string& tool,
              const std::vector<std::string>& args, const std::string& input = "") {
-    std::vector<std::string> argv{"/usr/bin/setpriv", "--reuid=" + user.name(), "--regid=" + user.name(),
-                                  "--init-groups", "--",
+    std::vector<std::string> argv{"/usr/bin/setpriv",
+                                  "--reuid=" + user.name(),
+                                  "--regid=" + user.name(),
+                                  "--init-groups",
+                                  "--",
                                   tool == "zonectl" ? std::string(ZONECTL_BIN)
                                                     : std::string(ZONECTL_DIR) + "/" + tool};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -151,9 +155,9 @@ TEST(Auth, OwnerLogsInAndManagesOthersSeeNothing) {
     EXPECT_NE(oz.status, 0) << oz;
     EXPECT_TRUE(has(oz.err, "zone 'owned' is not configured")) << oz;
     EXPECT_TRUE(has(missing.err, "zone 'nosuchzone' is not configured")) << missing;
-    for (const std::vector<std::string>& args :
-         {std::vector<std::string>{"-z", "owned", "halt"}, {"-z", "owned", "uninstall", "-F"},
-          {"-z", "owned", "reboot"}}) {
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"-z", "owned", "halt"},
+                                                 {"-z", "owned", "uninstall", "-F"},
+                                                 {"-z", "owned", "reboot"}}) {
         auto r = as(other, d, "zoneadm", args);
         EXPECT_NE(r.status, 0) << r;
         EXPECT_TRUE(has(r.err, "zone 'owned' is not configured")) << r;
@@ -185,7 +189,8 @@ TEST(Auth, CreatorGroupCreatesBoundedZonesAndOwnsThem) {
     const std::string caps = "add capped-memory; set physical=256M; end; set max-processes=100";
 
     // Within bounds, from the default template: created, owned by its creator.
-    auto c = as(creator, d, "zonecfg", {"-z", "qa1", "create; set image=base; " + caps + "; commit"});
+    auto c =
+        as(creator, d, "zonecfg", {"-z", "qa1", "create; set image=base; " + caps + "; commit"});
     ASSERT_EQ(c.status, 0) << c;
     auto owner = d.zonecfg("qa1", "info owner");
     EXPECT_TRUE(has(owner.out, creator.name())) << owner;
@@ -196,7 +201,11 @@ TEST(Auth, CreatorGroupCreatesBoundedZonesAndOwnsThem) {
     EXPECT_EQ(z.out, "qa1\n");
 
     // Out of bounds: a host path, privileges beyond the default, no caps.
-    struct Case { const char* name; std::string script; const char* why; };
+    struct Case {
+        const char* name;
+        std::string script;
+        const char* why;
+    };
     for (const Case& k :
          {Case{"qa2", "add fs; set dir=/host; set special=/etc; set type=lofs; end; " + caps,
                "host paths (lofs) are not allowed"},
@@ -209,12 +218,14 @@ TEST(Auth, CreatorGroupCreatesBoundedZonesAndOwnsThem) {
         EXPECT_EQ(d.row(k.name).name, "") << k.name << " was created";
     }
     // Growing its own zone beyond the bounds later is refused too.
-    auto grow = as(creator, d, "zonecfg",
-                   {"-z", "qa1", "add fs; set dir=/host; set special=/etc; set type=lofs; end; commit"});
+    auto grow =
+        as(creator, d, "zonecfg",
+           {"-z", "qa1", "add fs; set dir=/host; set special=/etc; set type=lofs; end; commit"});
     EXPECT_NE(grow.status, 0) << grow;
     EXPECT_TRUE(has(grow.err, "host paths")) << grow;
     // Someone outside the group creates nothing.
-    auto o = as(outsider, d, "zonecfg", {"-z", "qa5", "create; set image=base; " + caps + "; commit"});
+    auto o =
+        as(outsider, d, "zonecfg", {"-z", "qa5", "create; set image=base; " + caps + "; commit"});
     EXPECT_NE(o.status, 0) << o;
     EXPECT_TRUE(has(o.err, "not authorized")) << o;
     EXPECT_EQ(d.row("qa5").name, "");

@@ -41,10 +41,14 @@ void report(const char* check, bool pass, const std::string& detail) {
     if (!pass) ++g_failed;
 }
 
-std::string err(int e) { return std::string(strerrorname_np(e) ? strerrorname_np(e) : "?"); }
+std::string err(int e) {
+    return std::string(strerrorname_np(e) ? strerrorname_np(e) : "?");
+}
 
 // "refused (EPERM)" for a call that failed, "succeeded" otherwise.
-std::string outcome(long rc) { return rc < 0 ? "refused (" + err(errno) + ")" : "succeeded"; }
+std::string outcome(long rc) {
+    return rc < 0 ? "refused (" + err(errno) + ")" : "succeeded";
+}
 
 std::string read_small(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -84,8 +88,8 @@ void check_host_processes(const std::string& marker) {
         std::string comm = read_small("/proc/" + std::to_string(p) + "/comm");
         // The probe and the shell that started it carry the marker as an argument.
         if (cmd.find("escape-probe") != std::string::npos) continue;
-        if ((!marker.empty() && cmd.find(marker) != std::string::npos) ||
-            comm == "zoned\n" || comm == "zone-monitor\n")
+        if ((!marker.empty() && cmd.find(marker) != std::string::npos) || comm == "zoned\n" ||
+            comm == "zone-monitor\n")
             seen += " " + std::to_string(p) + ":" + comm.substr(0, comm.size() - 1);
     }
     report("host-processes", seen.empty(), seen.empty() ? "none visible" : "visible:" + seen);
@@ -110,8 +114,9 @@ void check_modules() {
     // init_module with a null image answers EFAULT if the call is let through
     // to the kernel; EPERM is seccomp or the missing capability.
     bool pass = a < 0 && e1 == EPERM && b < 0 && e2 == EPERM && c < 0 && errno == EPERM;
-    report("modules", pass, "init_module " + err(e1) + ", finit_module " + err(e2) +
-                                ", delete_module " + outcome(c));
+    report("modules", pass,
+           "init_module " + err(e1) + ", finit_module " + err(e2) + ", delete_module " +
+               outcome(c));
 }
 
 // Opens each path for writing and writes back what it holds: refused is the
@@ -137,8 +142,9 @@ void check_writes(const char* check, const std::vector<std::string>& paths) {
 void check_sysrq() {
     int fd = ::open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
     if (fd < 0) {
-        report("sysrq", true, errno == ENOENT ? "absent (a kernel without sysrq, or masked)"
-                                              : "open refused (" + err(errno) + ")");
+        report("sysrq", true,
+               errno == ENOENT ? "absent (a kernel without sysrq, or masked)"
+                               : "open refused (" + err(errno) + ")");
         return;
     }
     // Never write to it: a byte there would act on the host if this fails.
@@ -157,7 +163,7 @@ void check_open_by_handle() {
     fh.h.handle_bytes = sizeof fh.bytes;
     int mount_id = 0;
     long a = ::syscall(SYS_name_to_handle_at, AT_FDCWD, "/", &fh.h, &mount_id, 0);
-    if (a < 0) fh.h.handle_bytes = 8;  // try anyway with a made-up handle
+    if (a < 0) fh.h.handle_bytes = 8; // try anyway with a made-up handle
     long rc = ::syscall(SYS_open_by_handle_at, AT_FDCWD, &fh.h, O_RDONLY);
     if (rc >= 0) ::close(static_cast<int>(rc));
     report("open_by_handle_at", rc < 0 && errno == EPERM, outcome(rc));
@@ -184,8 +190,9 @@ void check_mknod(const std::string& disk) {
     int e = errno;
     ::unlink(node.c_str());
     if (fd >= 0) ::close(fd);
-    report("mknod-disk", fd < 0, std::string("mknod succeeded, open ") +
-                                     (fd < 0 ? "refused (" + err(e) + ")" : "succeeded"));
+    report("mknod-disk", fd < 0,
+           std::string("mknod succeeded, open ") +
+               (fd < 0 ? "refused (" + err(e) + ")" : "succeeded"));
 }
 
 void check_ptrace(int host_pid) {
@@ -210,7 +217,8 @@ void check_ptrace(int host_pid) {
 
 void check_kmsg() {
     int fd = ::open("/dev/kmsg", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    std::string a = fd < 0 ? "open /dev/kmsg refused (" + err(errno) + ")" : "open /dev/kmsg succeeded";
+    std::string a =
+        fd < 0 ? "open /dev/kmsg refused (" + err(errno) + ")" : "open /dev/kmsg succeeded";
     if (fd >= 0) ::close(fd);
     char buf[64];
     long rc = ::syscall(SYS_syslog, 3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof buf);
@@ -229,7 +237,8 @@ void check_capset() {
     want[0].permitted |= 1u << CAP_SYS_ADMIN;
     long a = ::syscall(SYS_capset, &hdr, want);
     long b = ::syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_SYS_ADMIN, 0, 0);
-    report("capset", a < 0 && b < 0, "capset +sys_admin " + outcome(a) + ", ambient raise " + outcome(b));
+    report("capset", a < 0 && b < 0,
+           "capset +sys_admin " + outcome(a) + ", ambient raise " + outcome(b));
 }
 
 // Every cgroup control file the zone can see must refuse a write.
@@ -267,7 +276,8 @@ void check_cgroup() {
     ::rmdir("/tmp/.probe-cg");
     std::string detail = std::to_string(tried.size()) + " control files seen, " +
                          std::to_string(opened.size()) + " writable";
-    for (auto& o : opened) detail += " " + o;
+    for (auto& o : opened)
+        detail += " " + o;
     report("cgroup", opened.empty() && rc < 0, detail + "; mount cgroup2 " + outcome(rc));
 }
 
@@ -278,7 +288,8 @@ void check_zoned(const std::vector<std::string>& host_paths) {
     for (int p : pids()) {
         std::string base = "/proc/" + std::to_string(p);
         std::string exe = link_of(base + "/exe");
-        if (exe.find("zoned") != std::string::npos || exe.find("zone-monitor") != std::string::npos ||
+        if (exe.find("zoned") != std::string::npos ||
+            exe.find("zone-monitor") != std::string::npos ||
             exe.find("zonectl") != std::string::npos)
             bad += " exe of " + std::to_string(p) + ":" + exe;
         DIR* d = ::opendir((base + "/fd").c_str());
@@ -331,7 +342,8 @@ void check_own_fds() {
         if (e->d_name[0] == '.') continue;
         int fd = std::atoi(e->d_name);
         if (fd <= 2 || fd == dfd) continue;
-        extra += " " + std::to_string(fd) + ":" + link_of(std::string("/proc/self/fd/") + e->d_name);
+        extra +=
+            " " + std::to_string(fd) + ":" + link_of(std::string("/proc/self/fd/") + e->d_name);
     }
     if (d) ::closedir(d);
     report("inherited-fds", extra.empty(), extra.empty() ? "only stdio" : "extra:" + extra);
@@ -345,10 +357,14 @@ int main(int argc, char** argv) {
     std::vector<std::string> host_paths;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i], v = argv[i + 1];
-        if (k == "--marker") marker = v;
-        else if (k == "--host-pid") host_pid = std::atoi(v.c_str());
-        else if (k == "--disk") disk = v;
-        else if (k == "--path") host_paths.push_back(v);
+        if (k == "--marker")
+            marker = v;
+        else if (k == "--host-pid")
+            host_pid = std::atoi(v.c_str());
+        else if (k == "--disk")
+            disk = v;
+        else if (k == "--path")
+            host_paths.push_back(v);
     }
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     check_own_fds();

@@ -2,8 +2,8 @@
 // through zlogin as the zone's root and as a normal user of the zone; every
 // check must hold. Parameterized by extra zonecfg lines, so that the same
 // suite runs against every kind of zone (see INSTANTIATE_TEST_SUITE_P below).
-#include <gtest/gtest.h>
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include "integration/harness.hpp"
@@ -18,16 +18,29 @@ struct EscapeVariant {
 };
 
 // Test names say the variant, not its bytes.
-inline void PrintTo(const EscapeVariant& v, std::ostream* os) { *os << v.name; }
+inline void PrintTo(const EscapeVariant& v, std::ostream* os) {
+    *os << v.name;
+}
 
 class EscapeSuite : public ::testing::TestWithParam<EscapeVariant> {};
 
 namespace {
 
-const std::vector<std::string> kChecks = {
-    "inherited-fds", "host-processes", "mount",    "modules",  "proc-sys",
-    "sysrq",         "open_by_handle_at", "keyctl", "mknod-disk", "ptrace",
-    "kmsg",          "capset",         "cgroup",   "zoned-binary", "zoned-socket"};
+const std::vector<std::string> kChecks = {"inherited-fds",
+                                          "host-processes",
+                                          "mount",
+                                          "modules",
+                                          "proc-sys",
+                                          "sysrq",
+                                          "open_by_handle_at",
+                                          "keyctl",
+                                          "mknod-disk",
+                                          "ptrace",
+                                          "kmsg",
+                                          "capset",
+                                          "cgroup",
+                                          "zoned-binary",
+                                          "zoned-socket"};
 
 // "MAJ:MIN" of the first block device the host has (/proc/partitions).
 std::string host_disk() {
@@ -105,7 +118,8 @@ TEST_P(EscapeSuite, PlantedSymlinksDoNotRedirectZonedsWrites) {
     TestDaemon d;
     ASSERT_TRUE(d.started());
     // /etc/hosts is written at boot for a zone with a network.
-    ASSERT_TRUE(d.boot_new_zone("cell", with(GetParam().zonecfg, "add net; set address=auto; end")));
+    ASSERT_TRUE(
+        d.boot_new_zone("cell", with(GetParam().zonecfg, "add net; set address=auto; end")));
     std::string victim = d.dir() + "/victim";
     ASSERT_TRUE(write_text(victim, "untouched\n"));
     std::string victim_dir = d.dir() + "/victim-dir";
@@ -127,13 +141,28 @@ TEST_P(EscapeSuite, PlantedSymlinksDoNotRedirectZonedsWrites) {
 
     // /etc itself a link to a host directory: nothing lands there either
     // (the boot may fail: the zone broke itself).
-    auto plant_dir = d.zlogin("cell", "mv /etc /etc.real && ln -s " + victim_dir +
-                                          " /etc");
+    auto plant_dir = d.zlogin("cell", "mv /etc /etc.real && ln -s " + victim_dir + " /etc");
     ASSERT_EQ(plant_dir.status, 0) << plant_dir;
     ASSERT_TRUE(d.adm("cell", "halt"));
     (void)d.zoneadm({"-z", "cell", "boot"});
     EXPECT_TRUE(dir_empty(victim_dir)) << "zoned wrote into " << victim_dir;
     EXPECT_EQ(read_text(victim), "untouched\n");
+}
+
+// The probe itself: in a zone given sys_admin (mount opens in the filter)
+// it must see the way out and say FAIL, or its PASS lines would mean nothing.
+TEST(EscapeProbe, ReportsAWayOutWhenThereIsOne) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.boot_new_zone("weak", "set limitpriv=default,+sys_admin"));
+    ASSERT_TRUE(install_probe(d, "weak"));
+    auto r = d.zlogin("weak", "/escape-probe");
+    EXPECT_NE(r.status, 0) << r;
+    bool mount_failed = false;
+    for (const auto& line : split_lines(r.out))
+        if (line.rfind("mount FAIL", 0) == 0) mount_failed = true;
+    EXPECT_TRUE(mount_failed) << r;
 }
 
 // The zones the suite runs against. Another kind of zone gets its own line:

@@ -11,11 +11,16 @@ using config::PropValue;
 using config::Resource;
 using config::ZoneConfig;
 
-PropValue scalar(std::string s) { return PropValue{false, std::move(s), {}}; }
-PropValue list(std::vector<std::string> l) { return PropValue{true, "", std::move(l)}; }
+PropValue scalar(std::string s) {
+    return PropValue{false, std::move(s), {}};
+}
+PropValue list(std::vector<std::string> l) {
+    return PropValue{true, "", std::move(l)};
+}
 
 Resource admin(std::string user, std::vector<std::string> auths) {
-    return Resource{"admin", {{"user", scalar(std::move(user))}, {"auths", list(std::move(auths))}}};
+    return Resource{"admin",
+                    {{"user", scalar(std::move(user))}, {"auths", list(std::move(auths))}}};
 }
 
 ZoneConfig zone_with(std::vector<Resource> res, std::string owner = "") {
@@ -200,11 +205,14 @@ TEST(Auth_Bounds, EachOutOfBoundsSettingIsNamed) {
         const char* problem;
     };
     std::vector<Case> cases = {
-        {"lofs", [](ZoneConfig& z) {
-             z.resources.push_back(Resource{"fs", {{"dir", scalar("/data")},
-                                                   {"special", scalar("/srv")},
-                                                   {"type", scalar("lofs")}}});
-         }, "fs dir=/data: host paths (lofs) are not allowed"},
+        {"lofs",
+         [](ZoneConfig& z) {
+             z.resources.push_back(Resource{"fs",
+                                            {{"dir", scalar("/data")},
+                                             {"special", scalar("/srv")},
+                                             {"type", scalar("lofs")}}});
+         },
+         "fs dir=/data: host paths (lofs) are not allowed"},
         {"profile", [](ZoneConfig& z) { z.props["security-profile"] = scalar("system"); },
          "security-profile: 'system' (only hardened)"},
         {"limitpriv", [](ZoneConfig& z) { z.props["limitpriv"] = scalar("default,+sys_admin"); },
@@ -218,17 +226,23 @@ TEST(Auth_Bounds, EachOutOfBoundsSettingIsNamed) {
          "capped-cpu ncpus must be set, at most 2.00"},
         {"pids", [](ZoneConfig& z) { z.props["max-processes"] = scalar("100000"); },
          "max-processes must be set, at most 512"},
-        {"dedicated", [](ZoneConfig& z) {
+        {"dedicated",
+         [](ZoneConfig& z) {
              z.resources.push_back(Resource{"dedicated-cpu", {{"ncpus", scalar("1")}}});
-         }, "dedicated-cpu"},
-        {"bridge", [](ZoneConfig& z) {
-             z.resources.push_back(Resource{"net", {{"address", scalar("auto")},
-                                                    {"bridge", scalar("br0")}}});
-         }, "a host bridge cannot be chosen"},
-        {"low port", [](ZoneConfig& z) {
-             z.resources.push_back(Resource{"net", {{"address", scalar("auto")},
-                                                    {"forward", list({"22:22/tcp"})}}});
-         }, "host ports below 1024 are reserved"},
+         },
+         "dedicated-cpu"},
+        {"bridge",
+         [](ZoneConfig& z) {
+             z.resources.push_back(
+                 Resource{"net", {{"address", scalar("auto")}, {"bridge", scalar("br0")}}});
+         },
+         "a host bridge cannot be chosen"},
+        {"low port",
+         [](ZoneConfig& z) {
+             z.resources.push_back(
+                 Resource{"net", {{"address", scalar("auto")}, {"forward", list({"22:22/tcp"})}}});
+         },
+         "host ports below 1024 are reserved"},
     };
     for (const auto& c : cases) {
         ZoneConfig z = bounded();
@@ -247,8 +261,8 @@ TEST(Auth_Bounds, EachOutOfBoundsSettingIsNamed) {
 TEST(Auth_Bounds, RctlsCountLikeTheirProperties) {
     ZoneConfig z = bounded();
     z.props.erase("max-processes");
-    z.resources.push_back(Resource{"rctl", {{"name", scalar("zone.max-processes")},
-                                            {"value", scalar("100")}}});
+    z.resources.push_back(
+        Resource{"rctl", {{"name", scalar("zone.max-processes")}, {"value", scalar("100")}}});
     EXPECT_TRUE(check_creator_bounds(z, qa_policy()).empty());
 }
 
@@ -280,9 +294,9 @@ TEST(DaemonConfig_Creator, KeysAreParsedAndChecked) {
     auto e = parse_daemon_config("", "zoned.conf");
     ASSERT_TRUE(e);
     EXPECT_FALSE(e->creator.enabled());
-    for (const char* bad : {"create-max-memory = lots\n", "create-max-ncpus = 0\n",
-                            "create-max-processes = -1\n", "create-templates = a,,b\n",
-                            "create-group = q a\n"}) {
+    for (const char* bad :
+         {"create-max-memory = lots\n", "create-max-ncpus = 0\n", "create-max-processes = -1\n",
+          "create-templates = a,,b\n", "create-group = q a\n"}) {
         auto r = parse_daemon_config(bad, "zoned.conf");
         ASSERT_FALSE(r) << bad;
         EXPECT_NE(r.error().message().find("zoned.conf:1: create-"), std::string::npos)
