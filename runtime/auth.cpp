@@ -122,6 +122,23 @@ Decision decide_configure(const Caller& c, const Request& r, const config::ZoneC
     return allow();
 }
 
+// Cloning by a caller who is not an admin: the clone right on the source, and
+// a new zone is a creation: the creator group, and the source's configuration
+// (which the clone copies) within the creator bounds.
+Decision decide_clone(const Caller& c, const Request& r, const config::ZoneConfig* source,
+                      const CreatorPolicy& p) {
+    Decision d = decide_on_zone(c, r, source);
+    if (!d.allowed()) return d;
+    if (!p.enabled() || !c.creator)
+        return refuse("cloning creates a zone, which needs root, the zoned admin group" +
+                      std::string(p.enabled() ? " or the group '" + p.group + "'" : ""));
+    auto problems = check_creator_bounds(*source, p);
+    if (!problems.empty())
+        return refuse("a clone of zone '" + r.zone + "' would be outside what members of '" +
+                      p.group + "' may configure:\n" + join(problems, "\n"));
+    return allow();
+}
+
 void check_network(const config::ZoneConfig& cfg, std::vector<std::string>& out) {
     for (const auto* n : cfg.of_type("net")) {
         if (n->get("bridge"))
@@ -208,6 +225,8 @@ Decision decide(const Caller& c, const Request& r, const config::ZoneConfig* zon
         return refuse(r.method + " needs root or the zoned admin group");
     case Need::Configure:
         return decide_configure(c, r, zone, policy);
+    case Need::Clone:
+        return decide_clone(c, r, zone, policy);
     default:
         return decide_on_zone(c, r, zone);
     }

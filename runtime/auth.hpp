@@ -33,7 +33,8 @@ enum class Need {
     See,       // any right on the zone named by params.name (config.get, verify)
     Login,     // zlogin, the console
     Manage,    // install, boot, halt, shutdown, reboot (reset, snapshot, apply)
-    Clone,     // clone the zone
+    Clone,     // clone params.source (else params.name) into a new zone params.name:
+               // the clone right on the source, and the right to create a zone
     Own,       // uninstall, delete: the zone's owner
     Configure, // zone.config.commit: admins, or the creator policy
 };
@@ -74,7 +75,7 @@ struct Request {
 };
 
 struct Decision {
-    enum class Verdict { Allow, NotAuthorized, NotFound, Invalid };
+    enum class Verdict { Allow, NotAuthorized, NotFound, Invalid, Busy };
     Verdict verdict = Verdict::NotAuthorized;
     std::string why; // the message for the client (empty when allowed)
     bool allowed() const { return verdict == Verdict::Allow; }

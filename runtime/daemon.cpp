@@ -253,12 +253,22 @@ Result<config::ZoneConfig> proposed_config(const api::json& params, const std::s
     return cfg;
 }
 
-Error to_error(const auth::Decision& d) {
+} // namespace
+
+const char* auth_code(const auth::Decision& d) {
     using V = auth::Decision::Verdict;
-    const char* code = d.verdict == V::NotFound  ? api::code::kNotFound
-                       : d.verdict == V::Invalid ? api::code::kInvalidParams
-                                                 : api::code::kNotAuthorized;
-    return make_error(code, d.why);
+    switch (d.verdict) {
+    case V::NotFound: return api::code::kNotFound;
+    case V::Invalid: return api::code::kInvalidParams;
+    case V::Busy: return api::code::kBusy;
+    default: return api::code::kNotAuthorized;
+    }
+}
+
+namespace {
+
+Error to_error(const auth::Decision& d) {
+    return make_error(auth_code(d), d.why);
 }
 
 bool zone_scoped(auth::Need n) { return n != auth::Need::Anyone && n != auth::Need::Admin; }
@@ -280,10 +290,23 @@ auth::Decision Daemon::authorize(Call& c, const Method& m) {
     c.auth.need = m.access;
     if (c.caller.admin || !zone_scoped(m.access))
         return auth::decide(c.caller, c.auth, nullptr, config().creator);
-    auto name = api::param_string(c.params, "name");
+    bool from_source = m.access == auth::Need::Clone && c.params.contains("source");
+    auto name = api::param_string(c.params, from_source ? "source" : "name");
     if (!name) return {auth::Decision::Verdict::Invalid, name.error().message()};
     if (!config::check_zone_name(*name)) return {auth::Decision::Verdict::NotFound, auth::not_found_message(*name)};
     c.auth.zone = *name;
+    if (from_source) {
+        // The clone's target: new, or an existing zone the caller owns.
+        auto target = api::param_string(c.params, "name");
+        if (!target) return {auth::Decision::Verdict::Invalid, target.error().message()};
+        auto t = snapshot_config(*target);
+        if (!t) return {auth::Decision::Verdict::Busy, t.error().message()};
+        if (*t) {
+            auth::Request own{m.name, auth::Need::Own, *target, std::nullopt, ""};
+            auto d = auth::decide(c.caller, own, &**t, config().creator);
+            if (!d.allowed()) return d;
+        }
+    }
     if (m.access == auth::Need::Configure) {
         auto cfg = proposed_config(c.params, *name);
         if (!cfg) return {auth::Decision::Verdict::Invalid, cfg.error().message()};
@@ -293,13 +316,17 @@ auth::Decision Daemon::authorize(Call& c, const Method& m) {
     }
     // A snapshot of the committed configuration; the handler checks again
     // under the lock it holds for the whole call (lock_zone_param).
-    std::optional<config::ZoneConfig> current;
-    if (auto z = registry_.find(*name)) {
-        auto lk = ZoneLock::acquire(*z);
-        if (!lk) return {auth::Decision::Verdict::NotFound, lk.error().message()};
-        if ((*lk)->exists) current = (*lk)->config;
-    }
-    return auth::decide(c.caller, c.auth, current ? &*current : nullptr, config().creator);
+    auto current = snapshot_config(*name);
+    if (!current) return {auth::Decision::Verdict::Busy, current.error().message()};
+    return auth::decide(c.caller, c.auth, *current ? &**current : nullptr, config().creator);
+}
+
+Result<std::optional<config::ZoneConfig>> Daemon::snapshot_config(const std::string& name) {
+    auto z = registry_.find(name);
+    if (!z) return std::optional<config::ZoneConfig>();
+    TRY(lk, ZoneLock::acquire(*z));
+    if (!lk->exists) return std::optional<config::ZoneConfig>();
+    return std::optional<config::ZoneConfig>(lk->config);
 }
 
 bool Call::can_see(const Zone& z) const { return auth::can_see(caller, z.config); }
@@ -312,7 +339,8 @@ Result<ZoneLock> lock_zone_param(Call& c, bool must_exist) {
     auto z = must_exist ? c.daemon.registry().find(name) : c.daemon.registry().get_or_create(name);
     if (!z) return std::move(z).error();
     TRY(lk, ZoneLock::acquire(*z));
-    if (!c.caller.admin) {
+    // The zone the dispatcher judged (not, say, a clone's target).
+    if (!c.caller.admin && lk->name == c.auth.zone) {
         auto d = auth::decide(c.caller, c.auth, lk->exists ? &lk->config : nullptr,
                               c.daemon.config().creator);
         if (!d.allowed()) return to_error(d);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -104,6 +105,9 @@ class Daemon {
     // The dispatcher's check of one call (Call::auth filled in), before the
     // handler runs; lock_zone_param checks again under the zone's lock.
     auth::Decision authorize(Call& c, const Method& m);
+    // A copy of a zone's committed configuration, taken under its lock;
+    // nullopt when it does not exist, BUSY when the lock stays taken.
+    Result<std::optional<config::ZoneConfig>> snapshot_config(const std::string& name);
 
   private:
     Store store_;
@@ -130,6 +134,9 @@ std::vector<Method> image_methods();        // api_image.cpp
 std::vector<Method> zone_run_methods();     // api_zone_run.cpp
 std::vector<Method> zone_login_methods();   // api_zone_login.cpp
 std::vector<Method> zone_stats_methods();   // api_zone_stats.cpp
+
+// The protocol error code of a refusal (NOT_FOUND, NOT_AUTHORIZED, ...).
+const char* auth_code(const auth::Decision& d);
 
 // Shorthand for handlers: the zone named by params.name, locked, and the
 // call's authorization checked again against its configuration under the lock

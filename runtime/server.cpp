@@ -66,10 +66,7 @@ void Server::handle_line(Connection& conn, const std::string& line, std::vector<
         else
             ZLOG_WARN("uid=%u pid=%d refused %s: %s", peer->uid, peer->pid, req->method.c_str(),
                       verdict.why.c_str());
-        const char* code = verdict.verdict == V::NotFound  ? api::code::kNotFound
-                           : verdict.verdict == V::Invalid ? api::code::kInvalidParams
-                                                           : api::code::kNotAuthorized;
-        conn.send(api::encode_error(req->id, make_error(code, verdict.why)), {});
+        conn.send(api::encode_error(req->id, make_error(auth_code(verdict), verdict.why)), {});
         return;
     }
     ZLOG_DEBUG("uid=%u pid=%d %s", peer->uid, peer->pid, req->method.c_str());

@@ -96,8 +96,9 @@ TEST(Auth_Decide, AnyoneMethodsAreOpenAdminMethodsAreNot) {
 TEST(Auth_Decide, OwnerHasEveryRightOnItsZone) {
     ZoneConfig z = zone_with({}, "alice");
     Caller alice = user("alice");
-    for (Need n : {Need::See, Need::Login, Need::Manage, Need::Clone, Need::Own})
+    for (Need n : {Need::See, Need::Login, Need::Manage, Need::Own})
         EXPECT_EQ(verdict(alice, req(n), &z), kAllow);
+    EXPECT_TRUE(rights_on(alice, z).clone);
     // By numeric uid too.
     ZoneConfig byuid = zone_with({}, "1000");
     EXPECT_EQ(verdict(alice, req(Need::Manage), &byuid), kAllow);
@@ -117,7 +118,7 @@ TEST(Auth_Decide, AdminResourceGrantsExactlyItsAuths) {
     EXPECT_EQ(verdict(bob, req(Need::Own, "zone.uninstall"), &z), kRefuse);
     ZoneConfig m = zone_with({admin("bob", {"manage", "clone"})});
     EXPECT_EQ(verdict(bob, req(Need::Manage), &m), kAllow);
-    EXPECT_EQ(verdict(bob, req(Need::Clone), &m), kAllow);
+    EXPECT_TRUE(rights_on(bob, m).clone);  // cloning also needs the right to create (Auth_Clone)
     EXPECT_EQ(verdict(bob, req(Need::Login), &m), kRefuse);
 }
 
@@ -187,6 +188,35 @@ TEST(Auth_Configure, CreatorMayReconfigureOwnZonesOnly) {
     EXPECT_EQ(verdict(alice, r, &theirs, qa_policy()), kHidden);
     theirs.resources.push_back(admin("alice", {"login", "manage"}));
     EXPECT_EQ(verdict(alice, r, &theirs, qa_policy()), kRefuse);
+}
+
+TEST(Auth_Clone, NeedsTheCloneRightAndTheRightToCreate) {
+    ZoneConfig src = bounded();
+    src.resources.push_back(admin("bob", {"clone"}));
+    src.resources.push_back(admin("dave", {"login"}));
+    Caller bob = user("bob");
+    Request r = req(Need::Clone, "zone.clone");
+    // The clone right alone: a clone is a new zone.
+    auto d = decide(bob, r, &src, qa_policy());
+    EXPECT_EQ(d.verdict, kRefuse);
+    EXPECT_NE(d.why.find("cloning creates a zone"), std::string::npos) << d.why;
+    bob.creator = true;
+    EXPECT_EQ(verdict(bob, r, &src, qa_policy()), kAllow);
+    // Without the clone right, or without any right.
+    Caller dave = user("dave");
+    dave.creator = true;
+    EXPECT_EQ(verdict(dave, r, &src, qa_policy()), kRefuse);
+    Caller eve = user("eve");
+    eve.creator = true;
+    EXPECT_EQ(verdict(eve, r, &src, qa_policy()), kHidden);
+    // A source beyond the bounds cannot be cloned by a creator: the clone
+    // would copy its host path.
+    src.resources.push_back(Resource{"fs", {{"dir", scalar("/data")},
+                                            {"special", scalar("/srv")},
+                                            {"type", scalar("lofs")}}});
+    d = decide(bob, r, &src, qa_policy());
+    EXPECT_EQ(d.verdict, kRefuse);
+    EXPECT_NE(d.why.find("host paths"), std::string::npos) << d.why;
 }
 
 TEST(Auth_Bounds, AConfigurationWithinBoundsHasNoProblem) {
