@@ -98,7 +98,9 @@ Decision decide_configure(const Caller& c, const Request& r, const config::ZoneC
             std::string(p.enabled() ? " (or, to create zones, the group '" + p.group + "')" : ""));
     }
     if (zone) {
-        if (!visible) return {Decision::Verdict::NotFound, not_found_message(r.zone)};
+        // A creator learns that the name is taken (creating under it would
+        // otherwise succeed), but nothing else of the zone.
+        if (!visible) return refuse("the zone name '" + r.zone + "' is not available");
         if (!is_owner(c, *zone))
             return refuse("only the owner of zone '" + r.zone +
                           "', root or the zoned admin group "

@@ -23,7 +23,10 @@ class HostUser {
                                       "/bin/sh",           "-d", "/nonexistent"};
         if (!groups.empty()) argv.insert(argv.end(), {"-G", groups});
         argv.push_back(name_);
-        auto r = run_command(argv, environment_with({}));
+        // useradd waits for the passwd lock a while; parallel tests may still
+        // outlast it.
+        RunResult r;
+        for (int i = 0; i < 3 && r.status != 0; ++i) r = run_command(argv, environment_with({}));
         ok_ = r.status == 0;
         if (!ok_) error_ = "useradd " + name_ + ": " + r.err;
     }

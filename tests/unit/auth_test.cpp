@@ -185,7 +185,9 @@ TEST(Auth_Configure, CreatorMayReconfigureOwnZonesOnly) {
     EXPECT_EQ(verdict(alice, r, &mine, qa_policy()), kAllow);
     ZoneConfig theirs = bounded();
     theirs.props["owner"] = scalar("bob");
-    EXPECT_EQ(verdict(alice, r, &theirs, qa_policy()), kHidden);
+    auto taken = decide(alice, r, &theirs, qa_policy());
+    EXPECT_EQ(taken.verdict, kRefuse);
+    EXPECT_EQ(taken.why, "not authorized: the zone name 'web' is not available");
     theirs.resources.push_back(admin("alice", {"login", "manage"}));
     EXPECT_EQ(verdict(alice, r, &theirs, qa_policy()), kRefuse);
 }
