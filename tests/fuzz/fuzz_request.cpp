@@ -2,7 +2,8 @@
 // chunks of any size (framing), each line is parsed as a request, its
 // parameters are read the way handlers read them, and a `config` parameter
 // goes through the configuration model (from_json, verify, the cgroup
-// limits) and back (to_json), which must round-trip.
+// limits, the authorization decision of a creator) and back (to_json),
+// which must round-trip.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -11,6 +12,7 @@
 #include "cgroups/limits.hpp"
 #include "runtime/api/framing.hpp"
 #include "runtime/api/protocol.hpp"
+#include "runtime/auth.hpp"
 #include "runtime/config/zone_config.hpp"
 
 namespace {
@@ -26,6 +28,25 @@ void exercise_config(const json& params) {
     if (!cfg) return;
     (void)zone::config::verify(*cfg);
     (void)zone::cg::limits_from_config(*cfg);
+    // What zoned decides for a member of the creator group committing it.
+    zone::auth::CreatorPolicy policy;
+    policy.group = "qa";
+    policy.templates = {"default"};
+    policy.max_memory = 1ULL << 30;
+    policy.max_ncpus_hundredths = 150;
+    policy.max_processes = 100;
+    zone::auth::Caller caller;
+    caller.uid = 1000;
+    caller.user = "alice";
+    caller.creator = true;
+    zone::auth::Request r{"zone.config.commit", zone::auth::Need::Configure, cfg->name, *cfg,
+                          "default"};
+    auto d = zone::auth::decide(caller, r, nullptr, policy);
+    (void)zone::auth::decide(caller, r, &*cfg, policy);
+    r.need = zone::auth::Need::Clone;
+    (void)zone::auth::decide(caller, r, &*cfg, policy);
+    // Admitted means within the bounds.
+    if (d.allowed() && !zone::auth::check_creator_bounds(*cfg, policy).empty()) std::abort();
     auto again = zone::config::from_json(zone::config::to_json(*cfg));
     if (!again || !(*again == *cfg)) std::abort(); // the stored form must read back
 }
