@@ -41,10 +41,6 @@ Result<api::json> config_commit(Call& c) {
     if (created) {
         TRY(uuid, new_uuid());
         cfg.uuid = uuid;
-        // A zone created under the creator policy is its creator's.
-        if (!c.caller.admin && cfg.get_or("owner", "").empty())
-            cfg.props["owner"] = config::PropValue{
-                false, c.caller.user.empty() ? std::to_string(c.caller.uid) : c.caller.user, {}};
     } else {
         cfg.uuid = lk->config.uuid;  // the uuid is the zone's for life
         if (lk->status.state != ZoneState::Configured &&
@@ -52,6 +48,11 @@ Result<api::json> config_commit(Call& c) {
             return make_error(api::code::kBadState, "zone '" + name +
                                                         "': root-type cannot change once installed");
     }
+    // A zone created or changed under the creator policy stays its creator's
+    // (auth::decide admitted no other owner).
+    if (!c.caller.admin && cfg.get_or("owner", "").empty())
+        cfg.props["owner"] = config::PropValue{
+            false, c.caller.user.empty() ? std::to_string(c.caller.uid) : c.caller.user, {}};
     if (auto r = c.daemon.store().save_config(cfg); !r) {
         if (created) c.daemon.registry().forget(name);
         return std::move(r).error().wrap("zone '" + name + "': saving configuration");

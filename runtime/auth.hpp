@@ -77,7 +77,8 @@ struct Request {
 struct Decision {
     enum class Verdict { Allow, NotAuthorized, NotFound, Invalid, Busy };
     Verdict verdict = Verdict::NotAuthorized;
-    std::string why; // the message for the client (empty when allowed)
+    std::string why;  // the message for the client (empty when allowed)
+    std::string code; // Invalid: the protocol code of the problem (INVALID_CONFIG, ...)
     bool allowed() const { return verdict == Verdict::Allow; }
 };
 

@@ -259,7 +259,7 @@ const char* auth_code(const auth::Decision& d) {
     using V = auth::Decision::Verdict;
     switch (d.verdict) {
     case V::NotFound: return api::code::kNotFound;
-    case V::Invalid: return api::code::kInvalidParams;
+    case V::Invalid: return d.code.empty() ? api::code::kInvalidParams : d.code.c_str();
     case V::Busy: return api::code::kBusy;
     default: return api::code::kNotAuthorized;
     }
@@ -292,13 +292,14 @@ auth::Decision Daemon::authorize(Call& c, const Method& m) {
         return auth::decide(c.caller, c.auth, nullptr, config().creator);
     bool from_source = m.access == auth::Need::Clone && c.params.contains("source");
     auto name = api::param_string(c.params, from_source ? "source" : "name");
-    if (!name) return {auth::Decision::Verdict::Invalid, name.error().message()};
-    if (!config::check_zone_name(*name)) return {auth::Decision::Verdict::NotFound, auth::not_found_message(*name)};
+    if (!name) return {auth::Decision::Verdict::Invalid, name.error().message(), name.error().code};
+    if (auto bad = config::check_zone_name(*name); !bad)
+        return {auth::Decision::Verdict::Invalid, bad.error().message(), bad.error().code};
     c.auth.zone = *name;
     if (from_source) {
         // The clone's target: new, or an existing zone the caller owns.
         auto target = api::param_string(c.params, "name");
-        if (!target) return {auth::Decision::Verdict::Invalid, target.error().message()};
+        if (!target) return {auth::Decision::Verdict::Invalid, target.error().message(), target.error().code};
         auto t = snapshot_config(*target);
         if (!t) return {auth::Decision::Verdict::Busy, t.error().message()};
         if (*t) {
@@ -309,7 +310,7 @@ auth::Decision Daemon::authorize(Call& c, const Method& m) {
     }
     if (m.access == auth::Need::Configure) {
         auto cfg = proposed_config(c.params, *name);
-        if (!cfg) return {auth::Decision::Verdict::Invalid, cfg.error().message()};
+        if (!cfg) return {auth::Decision::Verdict::Invalid, cfg.error().message(), cfg.error().code};
         c.auth.proposed = std::move(cfg).value();
         if (auto t = c.params.find("template"); t != c.params.end() && t->is_string())
             c.auth.template_name = t->get<std::string>();
