@@ -241,11 +241,12 @@ void check_capset() {
            "capset +sys_admin " + outcome(a) + ", ambient raise " + outcome(b));
 }
 
-// Every cgroup control file the zone can see must refuse a write.
-void check_cgroup() {
-    std::vector<std::string> tried, opened;
-    std::vector<std::string> dirs{"/sys/fs/cgroup"};
-    for (size_t i = 0; i < dirs.size() && i < 64; ++i) {
+// Opens every cgroup control file below `root` for writing (opening changes
+// nothing); collects what was seen and what opened.
+void try_cgroup_files(const std::string& root, std::vector<std::string>& tried,
+                      std::vector<std::string>& opened) {
+    std::vector<std::string> dirs{root};
+    for (size_t i = 0; i < dirs.size() && i < 256; ++i) {
         DIR* d = ::opendir(dirs[i].c_str());
         if (!d) continue;
         while (dirent* e = ::readdir(d)) {
@@ -269,16 +270,31 @@ void check_cgroup() {
         }
         ::closedir(d);
     }
-    // And a cgroup2 mount of its own, which would show its cgroup's files.
-    ::mkdir("/tmp/.probe-cg", 0700);
-    long rc = ::mount("none", "/tmp/.probe-cg", "cgroup2", 0, nullptr);
-    if (rc == 0) ::umount2("/tmp/.probe-cg", MNT_DETACH);
-    ::rmdir("/tmp/.probe-cg");
+}
+
+// Every cgroup control file the zone can see, or mount, must refuse a write:
+// its own cgroup's limits and the parent's are the host's to set.
+void check_cgroup() {
+    std::vector<std::string> tried, opened;
+    try_cgroup_files("/sys/fs/cgroup", tried, opened);
+    std::string mounts;
+    struct Fs { const char* type; const char* opts; };
+    for (Fs f : {Fs{"cgroup2", nullptr}, Fs{"cgroup", "pids"}, Fs{"cgroup", "memory"}}) {
+        std::string dir = "/tmp/.probe-cg-" + std::to_string(::getpid());
+        ::mkdir(dir.c_str(), 0700);
+        long rc = ::mount("none", dir.c_str(), f.type, 0, f.opts);
+        mounts += std::string("; mount ") + f.type + (f.opts ? std::string(" ") + f.opts : "") +
+                  " " + outcome(rc);
+        if (rc == 0) {
+            try_cgroup_files(dir, tried, opened);
+            ::umount2(dir.c_str(), MNT_DETACH);
+        }
+        ::rmdir(dir.c_str());
+    }
     std::string detail = std::to_string(tried.size()) + " control files seen, " +
                          std::to_string(opened.size()) + " writable";
-    for (auto& o : opened)
-        detail += " " + o;
-    report("cgroup", opened.empty() && rc < 0, detail + "; mount cgroup2 " + outcome(rc));
+    for (auto& o : opened) detail += " " + o;
+    report("cgroup", opened.empty(), detail + mounts);
 }
 
 // No process of the zone runs a host binary, and no fd of a zone process
