@@ -244,5 +244,32 @@ TEST(Auth, CreatorGroupCreatesBoundedZonesAndOwnsThem) {
     EXPECT_EQ(d.row("qa1").name, "");
 }
 
+TEST(Auth, AdminGroupMembersMayDoEverything) {
+    ZT_REQUIRE_ROOT();
+    HostGroup admins;
+    ASSERT_TRUE(admins.ok());
+    HostUser admin(admins.name()), other;
+    ASSERT_TRUE(admin.ok()) << admin.error();
+    ASSERT_TRUE(other.ok()) << other.error();
+    TestDaemon d("admin-group = " + admins.name());
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.ensure_image());
+    ASSERT_TRUE(d.configure("rootzone"));
+    // A member (supplementary group) sees every zone, reconfigures, runs it.
+    auto l = as(admin, d, "zoneadm", {"list", "-cp"});
+    EXPECT_TRUE(lists(l, "rootzone")) << l;
+    auto c = as(admin, d, "zonecfg", {"-z", "rootzone", "set limitpriv=default,+sys_ptrace; commit"});
+    EXPECT_EQ(c.status, 0) << c;
+    EXPECT_EQ(as(admin, d, "zoneadm", {"-z", "rootzone", "install"}).status, 0);
+    EXPECT_EQ(as(admin, d, "zoneadm", {"-z", "rootzone", "boot"}).status, 0);
+    auto z = as(admin, d, "zlogin", {"rootzone", "id -u"});
+    EXPECT_EQ(z.out, "0\n") << z;
+    // A bad zone name is a configuration error for anyone, not a hidden zone.
+    auto bad = as(other, d, "zoneadm", {"-z", "bad/name", "boot"});
+    EXPECT_NE(bad.status, 0) << bad;
+    EXPECT_FALSE(has(bad.err, "is not configured")) << bad;
+    EXPECT_FALSE(lists(as(other, d, "zoneadm", {"list", "-cp"}), "rootzone"));
+}
+
 } // namespace
 } // namespace zt
