@@ -191,9 +191,17 @@ TEST(Images_Store, BuildRefusesBadInputWithoutLeavingAnything) {
     auto r = s.build("bad/name", "busybox");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, "EINVAL");
-    r = s.build("gold", "tar:/nowhere");
+    r = s.build("gold", "rsync:/nowhere");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, "EINVAL");
+    r = s.build("gold", "debootstrap:Bad_Suite");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, "EINVAL");
+    // A missing archive is found missing before anything is created.
+    r = s.build("gold", "tar:/nowhere");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, "ENOENT");
+    EXPECT_NE(r.error().message().find("/nowhere"), std::string::npos) << r.error().message();
     EXPECT_FALSE(fs::exists(images));
 
     // A dynamically linked "busybox" (this test binary) is refused before
