@@ -43,7 +43,11 @@ Result<UniqueFd> mount_layers(const std::vector<std::string>& top_first) {
                              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
                                  MOUNT_ATTR_NOEXEC));
     if (!mnt) return sys_error("fsmount(overlay, lowerdir=" + joined + ")");
-    return mnt;
+    // fsmount gives an O_PATH fd; a readable one keeps the detached mount
+    // alive by itself (closing the O_PATH fd is a lazy unmount).
+    UniqueFd dir(::openat(mnt.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return sys_error("open(overlay of " + joined + ")");
+    return dir;
 }
 
 } // namespace zone::images

@@ -548,3 +548,189 @@ TEST(Images_Store, TagRemoveAndGc) {
     ASSERT_TRUE(names);
     EXPECT_TRUE(names->empty());
 }
+
+// ---- through the daemon: patch, zone source, export/import, list -v, gc --------
+
+using zt::TestDaemon;
+
+TEST(Images_Patch, FloatingZonePicksUpThePatchPinnedZoneDoesNot) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.ensure_image("base"));
+    ASSERT_TRUE(d.configure("float", "", "base"));
+    ASSERT_TRUE(d.configure("pin", "", "base@1"));
+    for (const char* z : {"float", "pin"}) {
+        ASSERT_TRUE(d.adm(z, "install"));
+        ASSERT_TRUE(d.adm(z, "boot"));
+    }
+    auto own = d.zlogin("float", "echo mine > /root/own && echo done");
+    ASSERT_EQ(own.status, 0) << own;
+
+    // Patch while both run: a file added, one changed, one deleted.
+    auto p = d.run("zonectl", {"image", "patch", "base", "--", "/bin/sh", "-c",
+                               "echo patched > /etc/patched && echo v2 >> /etc/profile && "
+                               "rm /etc/hostname && echo out-of-the-sandbox"},
+                   "", 60000);
+    ASSERT_EQ(p.status, 0) << p;
+    EXPECT_NE(p.err.find("out-of-the-sandbox"), std::string::npos) << p;
+    EXPECT_NE(p.out.find("version 2 committed (parent 1)"), std::string::npos) << p;
+    auto info = d.run("zonectl", {"image", "info", "base"});
+    ASSERT_EQ(info.status, 0) << info;
+    auto j = nlohmann::json::parse(info.out);
+    EXPECT_EQ(j["version"], 2);
+    EXPECT_EQ(j["parent"], 1);
+    EXPECT_EQ(j["source"].get<std::string>().rfind("patch:", 0), 0u);
+
+    // The floating zone waits for its next boot, and says so.
+    auto lv = d.zoneadm({"list", "-v"});
+    ASSERT_EQ(lv.status, 0) << lv;
+    EXPECT_NE(lv.out.find("base@1 (2 waits)"), std::string::npos) << lv.out;
+    EXPECT_EQ(d.zlogin("float", "cat /etc/patched").status, 1);
+
+    for (const char* z : {"float", "pin"}) {
+        ASSERT_TRUE(d.adm(z, "halt"));
+        ASSERT_TRUE(d.adm(z, "boot"));
+    }
+    auto f = d.zlogin("float", "cat /etc/patched /root/own; tail -1 /etc/profile; "
+                               "test -e /etc/hostname || echo no-hostname");
+    EXPECT_EQ(f.status, 0) << f;
+    EXPECT_EQ(f.out, "patched\nmine\nv2\nno-hostname\n");
+    auto pinned = d.zlogin("pin", "test -e /etc/patched && echo leaked; test -e /etc/hostname && echo kept");
+    EXPECT_EQ(pinned.out, "kept\n") << pinned;
+    lv = d.zoneadm({"list", "-v"});
+    EXPECT_NE(lv.out.find("base@2 "), std::string::npos) << lv.out;
+    EXPECT_EQ(lv.out.find("waits"), std::string::npos) << lv.out;
+
+    // A failing command commits nothing.
+    auto bad = d.run("zonectl", {"image", "patch", "base", "--", "/bin/sh", "-c", "touch /x; exit 3"});
+    EXPECT_EQ(bad.status, 1) << bad;
+    EXPECT_NE(bad.err.find("exited with status 3"), std::string::npos) << bad;
+    auto missing = d.run("zonectl", {"image", "patch", "base", "--", "no-such-command"});
+    EXPECT_EQ(missing.status, 1) << missing;
+    EXPECT_NE(missing.err.find("no-such-command"), std::string::npos) << missing;
+    auto newest = d.run("zonectl", {"image", "info", "base"});
+    EXPECT_EQ(nlohmann::json::parse(newest.out)["version"], 2);
+    EXPECT_TRUE(zt::mounts_below(d.root()).empty());
+}
+
+TEST(Images_ZoneSource, ImageFromARunningZoneThawsIt) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.boot_new_zone("src"));
+    ASSERT_EQ(d.zlogin("src", "echo hand-made > /root/made; rm /etc/profile").status, 0);
+    auto b = d.run("zonectl", {"image", "build", "fromzone", "--from", "zone:src"}, "", 60000);
+    ASSERT_EQ(b.status, 0) << b;
+    std::string root = d.root() + "/images/fromzone/1/rootfs";
+    EXPECT_EQ(zt::read_text(root + "/root/made"), "hand-made\n");
+    EXPECT_FALSE(fs::exists(root + "/etc/profile"));
+    EXPECT_TRUE(fs::exists(root + "/bin/busybox"));
+    // Thawed: it still answers, and its cgroup says so.
+    EXPECT_EQ(zt::trim(zt::read_text(d.zone_cgroup("src") + "/cgroup.freeze")), "0");
+    EXPECT_EQ(d.zlogin("src", "echo alive").out, "alive\n");
+    auto info = nlohmann::json::parse(d.run("zonectl", {"image", "info", "fromzone"}).out);
+    EXPECT_EQ(info["source"], "zone:src");
+    // A zone that does not exist is a clear error.
+    auto bad = d.run("zonectl", {"image", "build", "x", "--from", "zone:nope"});
+    EXPECT_EQ(bad.status, 1) << bad;
+    EXPECT_NE(bad.err.find("nope"), std::string::npos) << bad;
+    EXPECT_TRUE(zt::mounts_below(d.root()).empty());
+}
+
+TEST(Images_Move, ExportImportOnASecondDaemonBoots) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon a, b;
+    ASSERT_TRUE(a.started());
+    ASSERT_TRUE(b.started());
+    ASSERT_TRUE(a.ensure_image("gold"));
+    auto p = a.run("zonectl", {"image", "patch", "gold", "--", "/bin/sh", "-c", "echo two > /etc/two"},
+                   "", 60000);
+    ASSERT_EQ(p.status, 0) << p;
+    std::string file = b.dir() + "/gold.tar.zst";
+    auto e = a.run("zonectl", {"image", "export", "gold", file}, "", 60000);
+    ASSERT_EQ(e.status, 0) << e;
+    // The file is zstd (magic 28 b5 2f fd) and never overwritten.
+    std::string head = zt::read_text(file).substr(0, 4);
+    EXPECT_EQ(head, std::string("\x28\xb5\x2f\xfd", 4));
+    EXPECT_EQ(a.run("zonectl", {"image", "export", "gold", file}).status, 1);
+
+    auto i = b.run("zonectl", {"image", "import", file}, "", 60000);
+    ASSERT_EQ(i.status, 0) << i;
+    EXPECT_NE(i.out.find("image gold version 2 imported"), std::string::npos) << i;
+    auto ia = nlohmann::json::parse(a.run("zonectl", {"image", "info", "gold"}).out);
+    auto ib = nlohmann::json::parse(b.run("zonectl", {"image", "info", "gold"}).out);
+    EXPECT_EQ(ia["digest"], ib["digest"]);
+    EXPECT_EQ(ib["parent"], 1);
+    auto again = b.run("zonectl", {"image", "import", file});
+    EXPECT_EQ(again.status, 0) << again;
+    EXPECT_NE(again.out.find("already"), std::string::npos) << again;
+
+    ASSERT_TRUE(b.configure("moved", "", "gold@2"));
+    ASSERT_TRUE(b.adm("moved", "install"));
+    ASSERT_TRUE(b.adm("moved", "boot"));
+    EXPECT_EQ(b.zlogin("moved", "cat /etc/two").out, "two\n");
+
+    // A damaged file is refused and leaves nothing.
+    std::string bad = b.dir() + "/bad.tar.zst";
+    {
+        std::string data = zt::read_text(file);
+        std::string text = "manifest.json"; // keep the manifest, break the tree's digest
+        images::Manifest m = *images::parse_manifest(zt::read_text(a.root() + "/images/gold/2/manifest.json"));
+        m.name = "other";
+        m.digest = "sha256:" + std::string(64, '0');
+        std::string tar = b.dir() + "/bad.tar";
+        ASSERT_TRUE(write_tar(tar, {{"manifest.json", 'f', images::to_json(m).dump()},
+                                    {"rootfs/", 'd', "", 0755},
+                                    {"rootfs/f", 'f', "x"}}));
+        (void)text;
+        (void)data;
+        bad = tar;
+    }
+    auto r = b.run("zonectl", {"image", "import", bad});
+    EXPECT_EQ(r.status, 1) << r;
+    EXPECT_NE(r.err.find("digest"), std::string::npos) << r;
+    EXPECT_EQ(b.run("zonectl", {"image", "info", "other"}).status, 1);
+}
+
+TEST(Images_Cli, TagRemoveGcRespectZones) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    for (int i = 0; i < 4; ++i) {
+        auto b = d.run("zonectl", {"image", "build", "g", "--from", "busybox"}, "", 60000);
+        ASSERT_EQ(b.status, 0) << b;
+    }
+    ASSERT_TRUE(d.configure("user2", "", "g@2"));
+    ASSERT_TRUE(d.adm("user2", "install"));
+    ASSERT_EQ(d.run("zonectl", {"image", "tag", "g@3", "stable"}).status, 0);
+
+    auto rm = d.run("zonectl", {"image", "remove", "g@2"});
+    EXPECT_EQ(rm.status, 1) << rm;
+    EXPECT_NE(rm.err.find("in use by zone(s) user2"), std::string::npos) << rm;
+    auto rmall = d.run("zonectl", {"image", "remove", "g"});
+    EXPECT_EQ(rmall.status, 1) << rmall;
+    EXPECT_NE(rmall.err.find("user2"), std::string::npos) << rmall;
+
+    auto list = d.run("zonectl", {"image", "list"});
+    EXPECT_NE(list.out.find("stable"), std::string::npos) << list.out;
+    EXPECT_NE(list.out.find("user2"), std::string::npos) << list.out;
+
+    auto dry = d.run("zonectl", {"image", "gc", "-n"});
+    ASSERT_EQ(dry.status, 0) << dry;
+    EXPECT_NE(dry.out.find("g@1: would be removed (unused)"), std::string::npos) << dry.out;
+    auto gc = d.run("zonectl", {"image", "gc"});
+    ASSERT_EQ(gc.status, 0) << gc;
+    EXPECT_NE(gc.out.find("g@1: removed"), std::string::npos) << gc.out;
+    EXPECT_NE(gc.out.find("g@2: kept (used by zone user2)"), std::string::npos) << gc.out;
+    EXPECT_NE(gc.out.find("g@3: kept (tag stable)"), std::string::npos) << gc.out;
+    EXPECT_NE(gc.out.find("g@4: kept (newest)"), std::string::npos) << gc.out;
+    EXPECT_EQ(d.run("zonectl", {"image", "info", "g@1"}).status, 1);
+
+    ASSERT_EQ(d.run("zonectl", {"image", "tag", "-d", "g", "stable"}).status, 0);
+    EXPECT_EQ(d.run("zonectl", {"image", "remove", "g@3"}).status, 0);
+    ASSERT_TRUE(d.adm("user2", "uninstall"));
+    auto gone = d.run("zonectl", {"image", "remove", "g"});
+    EXPECT_EQ(gone.status, 0) << gone;
+    EXPECT_FALSE(fs::exists(d.root() + "/images/g"));
+}
