@@ -20,6 +20,8 @@ namespace zone::images {
 
 namespace {
 
+constexpr const char* kUnsafeIoConf = "etc/dpkg/dpkg.cfg.d/zoned-build";
+
 void say(ProgressFn fn, void* ctx, const std::string& line) {
     if (fn) fn(ctx, line);
 }
@@ -130,6 +132,8 @@ Result<void> make_cache(const std::string& cache, const std::string& tarball,
 Result<void> finish_rootfs(const std::string& rootfs) {
     TRY(root, fs::open_dir(rootfs));
     TRY(etc, tree::open_dir_in(root.get(), {"etc"}, 1, false));
+    TRY(cfgd, tree::open_dir_in(root.get(), {"etc", "dpkg", "dpkg.cfg.d"}, 3, false));
+    TRY_VOID(tree::remove_at(cfgd.get(), "zoned-build", rootfs + "/etc/dpkg/dpkg.cfg.d"));
     for (const char* f : {"resolv.conf", "hosts"})
         TRY_VOID(tree::remove_at(etc.get(), f, rootfs + "/etc"));
     for (const char* f : {"hostname", "machine-id"}) {
@@ -268,6 +272,10 @@ Result<void> build_debootstrap_rootfs(const std::string& rootfs, const std::stri
     // every package comes from the cached tarball.
     auto mirror = host_mirror();
     std::string url = mirror ? *mirror : "http://deb.debian.org/debian";
+    // dpkg's fsync per file is wasted here (the store syncs the finished
+    // version once): half the build time on this kind of disk.
+    TRY_VOID(fs::mkdir_p(rootfs + "/etc/dpkg/dpkg.cfg.d", 0755));
+    TRY_VOID(fs::write_file_atomic(rootfs + "/" + kUnsafeIoConf, "force-unsafe-io\n", 0644, false));
     say(fn, ctx, "unpacking " + suite + " from the cache " + tarball);
     TRY(st, run_streaming(isolated({"/usr/sbin/debootstrap", "--variant=minbase",
                                     std::string("--include=") + kDebootstrapInclude,

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "images/archive.hpp"
+#include "images/debootstrap.hpp"
 #include "images/store.hpp"
 #include "runtime/common/fs.hpp"
 #include "integration/harness.hpp"
@@ -733,4 +734,40 @@ TEST(Images_Cli, TagRemoveGcRespectZones) {
     auto gone = d.run("zonectl", {"image", "remove", "g"});
     EXPECT_EQ(gone.status, 0) << gone;
     EXPECT_FALSE(fs::exists(d.root() + "/images/g"));
+}
+
+// A real Debian root file system from debootstrap, through the package cache
+// that tests/setup.sh fills (tests never download). Label: slow.
+TEST(Images_Debootstrap, DebianImageBootsAndRunsApt) {
+    ZT_REQUIRE_ROOT();
+    std::string tarball = images::debootstrap_tarball(images::debootstrap_cache_dir(), "bookworm",
+                                                      images::debian_arch());
+    if (!fs::exists(tarball)) {
+        const char* ci = std::getenv("CI");
+        if (ci && std::string(ci) == "true")
+            FAIL() << tarball << " is missing: tests/setup.sh fills the debootstrap cache";
+        GTEST_SKIP() << tarball << " is missing: run tests/setup.sh";
+    }
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    auto b = d.run("zonectl", {"image", "build", "deb", "--from", "debootstrap:bookworm"}, "", 600000);
+    ASSERT_EQ(b.status, 0) << b;
+    std::string root = d.root() + "/images/deb/1/rootfs";
+    // Ready for zones: no host identity, no package cache, init for init=/sbin/init.
+    EXPECT_EQ(zt::read_text(root + "/etc/hostname"), "");
+    EXPECT_EQ(zt::read_text(root + "/etc/machine-id"), "");
+    EXPECT_FALSE(fs::exists(root + "/etc/resolv.conf"));
+    struct stat st{};
+    EXPECT_EQ(::lstat((root + "/sbin/init").c_str(), &st), 0) << "systemd-sysv gives /sbin/init";
+    auto info = nlohmann::json::parse(d.run("zonectl", {"image", "info", "deb"}).out);
+    EXPECT_EQ(info["source"], "debootstrap:bookworm");
+    EXPECT_GT(info["size"].get<unsigned long long>(), 50ull << 20);
+
+    ASSERT_TRUE(d.configure("deb1", "", "deb"));
+    ASSERT_TRUE(d.adm("deb1", "install"));
+    ASSERT_TRUE(d.adm("deb1", "boot"));
+    auto apt = d.zlogin("deb1", "apt --version && . /etc/os-release && echo $VERSION_CODENAME");
+    EXPECT_EQ(apt.status, 0) << apt;
+    EXPECT_EQ(apt.out.rfind("apt 2.", 0), 0u) << apt;
+    EXPECT_NE(apt.out.find("bookworm\n"), std::string::npos) << apt;
 }
