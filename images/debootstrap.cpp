@@ -148,6 +148,10 @@ Result<void> finish_rootfs(const std::string& rootfs) {
             if (n.size() > 4 && n.compare(n.size() - 4, 4, ".deb") == 0)
                 TRY_VOID(tree::remove_at(archives->get(), n, rootfs + "/var/cache/apt/archives"));
     }
+    // Zones get a /dev of their own (a tmpfs); the nodes debootstrap made
+    // would only be a way to a host device (docs/images.md).
+    TRY(dev, tree::open_dir_in(root.get(), {"dev"}, 1, false));
+    TRY_VOID(tree::clear_dir(dev.get(), rootfs + "/dev"));
     // The built-in init runs /etc/zone/rc when there is one.
     if (::mkdirat(etc.get(), "zone", 0755) < 0 && errno != EEXIST)
         return sys_error("mkdir(" + rootfs + "/etc/zone)");

@@ -35,6 +35,9 @@ Result<UniqueFd> mount_layers(const std::vector<std::string>& top_first) {
     // index=off: a zone's upper may be read here while its own overlay runs.
     if (sys_fsconfig(fs.get(), FSCONFIG_SET_STRING, "index", "off", 0) < 0 && errno != EINVAL)
         return sys_error("fsconfig(overlay, index=off)");
+    for (const char* opt : {"redirect_dir", "metacopy"})
+        if (sys_fsconfig(fs.get(), FSCONFIG_SET_STRING, opt, "off", 0) < 0)
+            return sys_error(std::string("fsconfig(overlay, ") + opt + "=off)");
     if (sys_fsconfig(fs.get(), FSCONFIG_SET_STRING, "lowerdir", joined.c_str(), 0) < 0)
         return sys_error("fsconfig(overlay, lowerdir=" + joined + ")");
     if (sys_fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)

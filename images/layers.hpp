@@ -14,6 +14,8 @@ namespace zone::images {
 
 // `top_first`: the uppermost layer first (a zone's upper, then its image).
 // overlayfs applies the whiteouts and opaque directories of every layer.
+// With redirect_dir=off and metacopy=off, so that a file absent from the
+// upper layers is exactly the lower file (see tree::copy_tree_linking).
 Result<UniqueFd> mount_layers(const std::vector<std::string>& top_first);
 
 } // namespace zone::images

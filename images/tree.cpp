@@ -130,7 +130,8 @@ struct CopyState {
     dev_t dev;
     std::map<std::pair<dev_t, ino_t>, std::string> first; // inode -> first path (from root)
     int dst_root;
-    unsigned long long entries = 0;
+    unsigned long long entries = 0, linked = 0;
+    LinkFrom from;
     ProgressFn fn;
     void* ctx;
 };
@@ -150,6 +151,30 @@ Result<void> set_meta_at(int dirfd, const std::string& leaf, const struct stat& 
 
 Result<void> copy_dir(int src, int dst, const std::string& where, CopyState& cs);
 
+// True when `path` was hardlinked from the lower layer: absent from the
+// upper layer, reached in the lower one through directories only, and the
+// very inode the merged view shows.
+Result<bool> link_from_lower(CopyState& cs, int dst, const std::string& n,
+                             const std::string& path, const struct stat& merged) {
+    struct stat up;
+    if (::fstatat(cs.from.upper, path.c_str(), &up, AT_SYMLINK_NOFOLLOW) == 0) return false;
+    if (errno != ENOENT && errno != ENOTDIR) return sys_error("stat(upper/" + path + ")");
+    auto parts = split_member(path);
+    if (!parts || parts->empty()) return false;
+    auto dir = open_dir_in(cs.from.lower, *parts, parts->size() - 1, false);
+    if (!dir) return false;
+    struct stat low;
+    if (::fstatat(dir->get(), n.c_str(), &low, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(low.st_mode) ||
+        low.st_ino != merged.st_ino || low.st_size != merged.st_size)
+        return false;
+    if (::linkat(dir->get(), n.c_str(), dst, n.c_str(), 0) < 0) {
+        if (errno == EMLINK) return false;
+        return sys_error("link(lower/" + path + ")");
+    }
+    ++cs.linked;
+    return true;
+}
+
 Result<void> copy_entry(int src, int dst, const std::string& n, const std::string& where,
                         CopyState& cs) {
     std::string path = sub(where, n);
@@ -164,6 +189,10 @@ Result<void> copy_entry(int src, int dst, const std::string& n, const std::strin
         if (!s || !d) return sys_error("open(" + path + ")");
         if (st.st_dev == cs.dev) TRY_VOID(copy_dir(s.get(), d.get(), path, cs));
         return set_meta_at(dst, n, st, path);
+    }
+    if (S_ISREG(st.st_mode) && cs.from.lower >= 0) {
+        TRY(done, link_from_lower(cs, dst, n, path, st));
+        if (done) return ok();
     }
     if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
         auto key = std::make_pair(st.st_dev, st.st_ino);
@@ -307,15 +336,24 @@ Result<void> remove_at(int dirfd, const std::string& leaf, const std::string& wh
     return ok();
 }
 
-Result<void> copy_tree(int srcfd, int dstfd, const std::string& where, ProgressFn fn, void* ctx) {
+Result<void> copy_tree_linking(int srcfd, int dstfd, const LinkFrom& from,
+                               const std::string& where, ProgressFn fn, void* ctx) {
     struct stat st;
     if (::fstat(srcfd, &st) < 0) return sys_error("stat(" + where + ")");
-    CopyState cs{st.st_dev, {}, dstfd, 0, fn, ctx};
+    CopyState cs{st.st_dev, {}, dstfd, 0, 0, from, fn, ctx};
     TRY_VOID(copy_dir(srcfd, dstfd, ".", cs));
     if (::fchown(dstfd, st.st_uid, st.st_gid) < 0 || ::fchmod(dstfd, st.st_mode & 07777) < 0)
         return sys_error("chown/chmod(" + where + ")");
-    if (fn) fn(ctx, "copied " + std::to_string(cs.entries) + " entries");
+    if (fn)
+        fn(ctx, "copied " + std::to_string(cs.entries) + " entries" +
+                    (from.lower >= 0 ? ", " + std::to_string(cs.linked) +
+                                           " unchanged files shared with the parent version"
+                                     : ""));
     return ok();
+}
+
+Result<void> copy_tree(int srcfd, int dstfd, const std::string& where, ProgressFn fn, void* ctx) {
+    return copy_tree_linking(srcfd, dstfd, LinkFrom{}, where, fn, ctx);
 }
 
 Result<std::string> digest(int rootfd, const std::string& where) {

@@ -45,6 +45,21 @@ Result<void> clear_dir(int dirfd, const std::string& where);
 Result<void> copy_tree(int srcfd, int dstfd, const std::string& where, ProgressFn fn = nullptr,
                        void* ctx = nullptr);
 
+// For copying an overlay of `upper` over `lower` (its merged view is the
+// source): a regular file that the upper layer does not have is the lower
+// layer's own file, unchanged; it is hardlinked from `lower` instead of
+// copied. Versions are immutable, so a new version shares the unchanged
+// files of its parent (a patch costs what it changed, not a full copy).
+// Only for overlays mounted with redirect_dir=off and metacopy=off, where
+// "not in the upper layer" means "the lower file, as it is".
+struct LinkFrom {
+    int lower = -1;
+    int upper = -1;
+};
+Result<void> copy_tree_linking(int srcfd, int dstfd, const LinkFrom& from,
+                               const std::string& where, ProgressFn fn = nullptr,
+                               void* ctx = nullptr);
+
 // "sha256:<hex>" of the tree's content: every entry's path, type, mode,
 // owner, and its data (file bytes, link target or device number), in sorted
 // path order. Times are not part of it, so an exported and re-imported

@@ -49,22 +49,38 @@ struct ZoneUse {
     bool installed = false;
 };
 
-Result<std::vector<ZoneUse>> zone_uses(Call& c, const images::Store& store) {
+// A zone whose root is mounted runs the configuration it booted with, which
+// may name another image than its committed one.
+config::ZoneConfig effective_config(const Zone& z, bool mounted) {
+    if (mounted && !z.status.booted_config.empty()) {
+        auto j = api::json::parse(z.status.booted_config, nullptr, false);
+        if (!j.is_discarded())
+            if (auto cfg = config::from_json(j); cfg) return std::move(cfg).value();
+    }
+    return z.config;
+}
+
+// `strict`: a zone busy for more than 5 s is an error (gc, remove must not
+// guess); otherwise it is left out (list, info).
+Result<std::vector<ZoneUse>> zone_uses(Call& c, const images::Store& store, bool strict = true) {
     std::vector<ZoneUse> out;
     for (auto& zp : c.daemon.registry().all()) {
         auto lk = ZoneLock::acquire(zp, std::chrono::seconds(5));
-        if (!lk)
+        if (!lk) {
+            if (!strict) continue;
             return make_error(api::code::kBusy, "zone '" + zp->name +
                                                     "' is busy: cannot tell which image versions it uses");
+        }
         Zone& z = **lk;
         if (!z.exists) continue;
-        auto ref = config::parse_image_ref(z.config.get_or("image", ""));
-        if (!ref) continue;
-        ZoneUse u{z.name, ref->name, 0, ref->version == 0, false};
         ZoneState s = z.status.state;
-        bool copy = z.config.get_or("root-type", "overlay") == "copy";
         bool mounted = s == ZoneState::Ready || s == ZoneState::Running ||
                        s == ZoneState::ShuttingDown || s == ZoneState::Down;
+        config::ZoneConfig cfg = effective_config(z, mounted);
+        auto ref = config::parse_image_ref(cfg.get_or("image", ""));
+        if (!ref) continue;
+        ZoneUse u{z.name, ref->name, 0, ref->version == 0, false};
+        bool copy = cfg.get_or("root-type", "overlay") == "copy";
         u.installed = s != ZoneState::Configured && s != ZoneState::Incomplete && !copy;
         if (mounted && !copy) {
             u.version = z.status.image_version;
@@ -132,14 +148,15 @@ Result<images::ImageVersion> build_from_zone(Call& c, const std::string& name,
         return make_error(api::code::kBadState, "zone '" + zone_name + "' is " +
                                                     std::string(to_string(s)) + ": it has no file system yet");
     const std::string dir = c.daemon.paths().zone_dir(zone_name);
-    bool copy = z.config.get_or("root-type", "overlay") == "copy";
     bool running = s == ZoneState::Running || s == ZoneState::Ready || s == ZoneState::ShuttingDown;
+    config::ZoneConfig cfg = effective_config(z, running);
+    bool copy = cfg.get_or("root-type", "overlay") == "copy";
     std::vector<std::string> layers;
     unsigned parent = 0;
     if (copy) {
         layers.push_back(dir + "/rootfs");
     } else {
-        TRY(ref, config::parse_image_ref(z.config.get_or("image", "")));
+        TRY(ref, config::parse_image_ref(cfg.get_or("image", "")));
         unsigned v = running ? z.status.image_version : ref.version;
         TRY(img, c.daemon.images().resolve(ref.name, v));
         layers = {dir + "/upper", img.rootfs};
@@ -243,7 +260,11 @@ Result<api::json> image_patch(Call& c) {
         clean_patch_upper(run);
         send_progress(&c, "merging the changes into a new version");
         TRY(merged, images::mount_layers({run.upper, base.rootfs}));
-        return images::tree::copy_tree(merged.get(), rootfd, "patched tree", send_progress, &c);
+        TRY(lower, fs::open_dir(base.rootfs));
+        TRY(upper, fs::open_dir(run.upper));
+        images::tree::LinkFrom from{lower.get(), upper.get()};
+        return images::tree::copy_tree_linking(merged.get(), rootfd, from, "patched tree",
+                                               send_progress, &c);
     };
     TRY(v, c.daemon.images().create(name, images::NewVersion{"patch:" + label, base.manifest.version, 0, ""},
                                     fill, send_progress, &c));
@@ -256,7 +277,7 @@ Result<api::json> image_patch(Call& c) {
 Result<api::json> image_list(Call& c) {
     auto store = image_store(c);
     TRY(all, store.list());
-    TRY(uses, zone_uses(c, store));
+    TRY(uses, zone_uses(c, store, /*strict=*/false));
     api::json out = api::json::array();
     std::map<std::string, std::map<std::string, unsigned>> tags;
     for (const auto& v : all) {
@@ -276,7 +297,7 @@ Result<api::json> image_info(Call& c) {
     TRY(version, param_version(c.params));
     auto store = image_store(c);
     TRY(v, store.resolve(name, version));
-    TRY(uses, zone_uses(c, store));
+    TRY(uses, zone_uses(c, store, /*strict=*/false));
     TRY(tags, store.tags(name));
     auto users = users_of(uses, name);
     api::json j = version_json(v, &users, &tags);

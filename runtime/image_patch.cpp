@@ -35,7 +35,11 @@ constexpr struct { const char* name; unsigned maj, min; } kNodes[] = {
 ChildPlan plan_child(const PatchRun& r) {
     ChildPlan p;
     const std::string& m = r.mountpoint;
-    p.ovl_data = "lowerdir=" + r.lower + ",upperdir=" + r.upper + ",workdir=" + r.work;
+    // redirect_dir and metacopy off: a renamed directory or a chmod'ed file
+    // is copied up whole, so the upper layer alone says what changed
+    // (tree::copy_tree_linking relies on it).
+    p.ovl_data = "lowerdir=" + r.lower + ",upperdir=" + r.upper + ",workdir=" + r.work +
+                 ",redirect_dir=off,metacopy=off";
     p.proc = m + "/proc";
     p.sys = m + "/sys";
     p.dev = m + "/dev";

@@ -582,6 +582,20 @@ TEST(Images_Patch, FloatingZonePicksUpThePatchPinnedZoneDoesNot) {
     EXPECT_EQ(j["version"], 2);
     EXPECT_EQ(j["parent"], 1);
     EXPECT_EQ(j["source"].get<std::string>().rfind("patch:", 0), 0u);
+    // Unchanged files are shared with the parent version, changed ones are not.
+    struct stat a{}, b{};
+    std::string v1 = d.root() + "/images/base/1/rootfs", v2 = d.root() + "/images/base/2/rootfs";
+    ASSERT_EQ(::stat((v1 + "/bin/busybox").c_str(), &a), 0);
+    ASSERT_EQ(::stat((v2 + "/bin/busybox").c_str(), &b), 0);
+    EXPECT_EQ(a.st_ino, b.st_ino);
+    ASSERT_EQ(::stat((v1 + "/etc/profile").c_str(), &a), 0);
+    ASSERT_EQ(::stat((v2 + "/etc/profile").c_str(), &b), 0);
+    EXPECT_NE(a.st_ino, b.st_ino);
+    EXPECT_EQ(zt::read_text(v2 + "/etc/patched"), "patched\n");
+    EXPECT_FALSE(fs::exists(v2 + "/etc/hostname"));
+    EXPECT_TRUE(fs::exists(v1 + "/etc/hostname"));
+    EXPECT_FALSE(fs::exists(v2 + "/etc/resolv.conf")) << "the bound resolv.conf stays out";
+    EXPECT_FALSE(fs::exists(d.root() + "/images/base/2/patch"));
 
     // The floating zone waits for its next boot, and says so.
     auto lv = d.zoneadm({"list", "-v"});
@@ -757,6 +771,7 @@ TEST(Images_Debootstrap, DebianImageBootsAndRunsApt) {
     EXPECT_EQ(zt::read_text(root + "/etc/hostname"), "");
     EXPECT_EQ(zt::read_text(root + "/etc/machine-id"), "");
     EXPECT_FALSE(fs::exists(root + "/etc/resolv.conf"));
+    EXPECT_FALSE(fs::exists(root + "/dev/null")) << "zones get their own /dev";
     struct stat st{};
     EXPECT_EQ(::lstat((root + "/sbin/init").c_str(), &st), 0) << "systemd-sysv gives /sbin/init";
     auto info = nlohmann::json::parse(d.run("zonectl", {"image", "info", "deb"}).out);
