@@ -54,4 +54,5 @@ echo "| export $img (.tar.zst) | $(secs "$t0" "$t1") | $(mib "$(stat -c %s "$tmp
 t0=$(now); z image import "$tmp/$img.tar.zst" --name imported >/dev/null 2>&1; t1=$(now)
 echo "| import it, digest verified | $(secs "$t0" "$t1") | $(mib "$(field imported size)") | |"
 t0=$(now); z image patch "$img" -- /bin/sh -c 'echo patched > /etc/patched' >/dev/null 2>&1; t1=$(now)
-echo "| patch $img (one file) | $(secs "$t0" "$t1") | $(mib "$(field "$img" size)") | a full new version |"
+new_kib=$(du -sk "$tmp/root/images/$img/1" "$tmp/root/images/$img/2" | awk 'NR == 2 { print $1 }')
+echo "| patch $img (one file) | $(secs "$t0" "$t1") | $(mib "$(field "$img" size)") | new disk space: $(mib $((new_kib * 1024))) MiB (unchanged files shared with the parent) |"
