@@ -73,8 +73,8 @@ Result<void> clear_leaf(int pfd, const std::string& leaf, const std::string& nam
 Result<void> write_file(struct archive* a, struct archive_entry* e, int pfd,
                         const std::string& leaf, const std::string& name, Unpacker& u) {
     TRY_VOID(clear_leaf(pfd, leaf, name));
-    UniqueFd fd(::openat(pfd, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                         0600));
+    UniqueFd fd(
+        ::openat(pfd, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd) return sys_error("create(" + name + ")");
     const void* buf = nullptr;
     size_t len = 0;
@@ -140,13 +140,14 @@ Result<void> make_symlink(struct archive_entry* e, int pfd, const std::string& l
 Result<void> make_hardlink(const char* target, int pfd, const std::string& leaf,
                            const std::string& name, Unpacker& u) {
     auto tparts = tree::split_member(target);
-    if (!tparts) return entry_error(name, "hard link to '" + std::string(target) + "': " +
-                                              tparts.error().message());
+    if (!tparts)
+        return entry_error(name, "hard link to '" + std::string(target) +
+                                     "': " + tparts.error().message());
     std::vector<std::string> tp = std::move(tparts).value();
     if (!u.opts.prefix.empty()) {
         if (tp.empty() || tp[0] != u.opts.prefix)
-            return entry_error(name, "hard link to '" + std::string(target) +
-                                         "' outside the image root");
+            return entry_error(name,
+                               "hard link to '" + std::string(target) + "' outside the image root");
         tp.erase(tp.begin());
     }
     if (tp.empty()) return entry_error(name, "hard link to the root directory");
@@ -222,14 +223,20 @@ Result<void> unpack_entry(struct archive* a, struct archive_entry* e, Unpacker& 
     if (const char* hl = archive_entry_hardlink(e))
         return make_hardlink(hl, pfd->get(), leaf, name, u);
     switch (type) {
-    case AE_IFREG: return write_file(a, e, pfd->get(), leaf, name, u);
-    case AE_IFDIR: return make_dir(e, pfd->get(), leaf, name);
-    case AE_IFLNK: return make_symlink(e, pfd->get(), leaf, name);
+    case AE_IFREG:
+        return write_file(a, e, pfd->get(), leaf, name, u);
+    case AE_IFDIR:
+        return make_dir(e, pfd->get(), leaf, name);
+    case AE_IFLNK:
+        return make_symlink(e, pfd->get(), leaf, name);
     case AE_IFCHR:
     case AE_IFBLK:
-    case AE_IFIFO: return make_node(e, pfd->get(), leaf, name, type, u);
-    case AE_IFSOCK: return ok(); // a socket belongs to a running system
-    default: return entry_error(name, "unknown file type");
+    case AE_IFIFO:
+        return make_node(e, pfd->get(), leaf, name, type, u);
+    case AE_IFSOCK:
+        return ok(); // a socket belongs to a running system
+    default:
+        return entry_error(name, "unknown file type");
     }
 }
 
@@ -299,19 +306,22 @@ Result<json> read_blob_json(int layoutfd, const json& desc, const std::string& w
 bool is_index(const json& j) {
     std::string mt = j.value("mediaType", std::string());
     return mt.find("image.index") != std::string::npos ||
-           mt.find("manifest.list") != std::string::npos || (j.contains("manifests") && !j.contains("layers"));
+           mt.find("manifest.list") != std::string::npos ||
+           (j.contains("manifests") && !j.contains("layers"));
 }
 
 // Picks the descriptor of `index` named `ref`, else the first one for this
 // machine's architecture, else the first one.
 Result<json> pick_manifest(const json& index, const std::string& ref, const std::string& what) {
-    if (!index.contains("manifests") || !index["manifests"].is_array() || index["manifests"].empty())
+    if (!index.contains("manifests") || !index["manifests"].is_array() ||
+        index["manifests"].empty())
         return make_error(kCodeInvalid, what + ": no manifests");
     const json& ms = index["manifests"];
     if (!ref.empty()) {
         for (const auto& m : ms) {
             auto ann = m.value("annotations", json::object());
-            if (ann.is_object() && ann.value("org.opencontainers.image.ref.name", "") == ref) return m;
+            if (ann.is_object() && ann.value("org.opencontainers.image.ref.name", "") == ref)
+                return m;
         }
         return make_error(kCodeNotFound, what + ": no manifest named '" + ref + "'");
     }
@@ -357,7 +367,8 @@ Result<UnpackStats> unpack_archive_fd(int fd, int rootfd, const std::string& wha
     archive_read_support_filter_all(a.get());
     archive_read_support_format_tar(a.get());
     archive_read_support_format_gnutar(a.get());
-    if (archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK) return archive_error(a.get(), what);
+    if (archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK)
+        return archive_error(a.get(), what);
     Unpacker u{rootfd, what, opts, fn, ctx, {}, {}};
     for (;;) {
         struct archive_entry* e = nullptr;
@@ -472,7 +483,9 @@ Result<void> export_entry(Exporter& x, int dirfd, const std::string& leaf, const
     if (!fd) return sys_error("open(" + rel + ")");
     char cap[256];
     ssize_t clen = ::fgetxattr(fd.get(), "security.capability", cap, sizeof cap);
-    if (clen > 0) archive_entry_xattr_add_entry(e.get(), "security.capability", cap, static_cast<size_t>(clen));
+    if (clen > 0)
+        archive_entry_xattr_add_entry(e.get(), "security.capability", cap,
+                                      static_cast<size_t>(clen));
     TRY_VOID(write_header(x, e.get(), rel));
     char buf[65536];
     for (;;) {
@@ -523,7 +536,8 @@ Result<std::string> read_export_manifest(int fd, const std::string& what) {
     ArchivePtr a(archive_read_new(), archive_read_free);
     archive_read_support_filter_all(a.get());
     archive_read_support_format_tar(a.get());
-    if (archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK) return archive_error(a.get(), what);
+    if (archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK)
+        return archive_error(a.get(), what);
     struct archive_entry* e = nullptr;
     int r = archive_read_next_header(a.get(), &e);
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return archive_error(a.get(), what);

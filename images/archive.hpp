@@ -18,9 +18,9 @@
 namespace zone::images {
 
 struct UnpackOptions {
-    bool allow_devices = false;  // create char/block device nodes instead of refusing them
-    bool whiteouts = false;      // OCI layer: ".wh.X" deletes X, ".wh..wh..opq" empties its dir
-    std::string prefix;          // only members below this directory ("rootfs"), stripped
+    bool allow_devices = false; // create char/block device nodes instead of refusing them
+    bool whiteouts = false;     // OCI layer: ".wh.X" deletes X, ".wh..wh..opq" empties its dir
+    std::string prefix;         // only members below this directory ("rootfs"), stripped
 };
 
 struct UnpackStats {

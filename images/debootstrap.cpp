@@ -30,7 +30,8 @@ std::vector<std::string> words(std::string_view line) {
     std::vector<std::string> out;
     std::istringstream in{std::string(line)};
     std::string w;
-    while (in >> w) out.push_back(w);
+    while (in >> w)
+        out.push_back(w);
     return out;
 }
 
@@ -60,7 +61,8 @@ Result<int> run_streaming(const std::vector<std::string>& argv, ProgressFn fn, v
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     std::vector<char*> av;
-    for (const auto& a : argv) av.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        av.push_back(const_cast<char*>(a.c_str()));
     av.push_back(nullptr);
     const char* env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C",
                          "DEBIAN_FRONTEND=noninteractive", nullptr};
@@ -91,7 +93,8 @@ Result<int> run_streaming(const std::vector<std::string>& argv, ProgressFn fn, v
 
 std::string describe(int status) {
     if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) return std::string("killed by signal ") + std::to_string(WTERMSIG(status));
+    if (WIFSIGNALED(status))
+        return std::string("killed by signal ") + std::to_string(WTERMSIG(status));
     return "failed";
 }
 
@@ -99,8 +102,9 @@ std::string describe(int status) {
 // mounts in the target can never stay behind on the host) and a PID
 // namespace of its own (nothing it starts outlives it).
 std::vector<std::string> isolated(std::vector<std::string> cmd) {
-    std::vector<std::string> out{"/usr/bin/unshare", "--mount", "--propagation", "private",
-                                 "--pid",            "--fork",  "--kill-child",  "--"};
+    std::vector<std::string> out{"/usr/bin/unshare", "--mount", "--propagation",
+                                 "private",          "--pid",   "--fork",
+                                 "--kill-child",     "--"};
     out.insert(out.end(), cmd.begin(), cmd.end());
     return out;
 }
@@ -108,8 +112,9 @@ std::vector<std::string> isolated(std::vector<std::string> cmd) {
 Result<void> make_cache(const std::string& cache, const std::string& tarball,
                         const std::string& suite, ProgressFn fn, void* ctx) {
     TRY(mirror, host_mirror());
-    say(fn, ctx, "no cached packages for " + suite + ": downloading them from " + mirror +
-                     " into " + tarball);
+    say(fn, ctx,
+        "no cached packages for " + suite + ": downloading them from " + mirror + " into " +
+            tarball);
     TRY_VOID(fs::mkdir_p(cache, 0755));
     std::string work = cache + "/.work-XXXXXX";
     if (!::mkdtemp(work.data())) return sys_error("mkdtemp(" + work + ")");
@@ -137,8 +142,8 @@ Result<void> finish_rootfs(const std::string& rootfs) {
     for (const char* f : {"resolv.conf", "hosts"})
         TRY_VOID(tree::remove_at(etc.get(), f, rootfs + "/etc"));
     for (const char* f : {"hostname", "machine-id"}) {
-        UniqueFd fd(::openat(etc.get(), f, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-                             0644));
+        UniqueFd fd(
+            ::openat(etc.get(), f, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
         if (!fd) return sys_error(std::string("open(") + rootfs + "/etc/" + f + ")");
     }
     auto archives = tree::open_dir_in(root.get(), {"var", "cache", "apt", "archives"}, 4, false);
@@ -171,7 +176,7 @@ std::string debootstrap_tarball(const std::string& cache, const std::string& sui
 }
 
 std::string debian_arch() {
-    struct utsname u{};
+    struct utsname u {};
     ::uname(&u);
     std::string m = u.machine;
     if (m == "x86_64") return "amd64";
@@ -191,7 +196,8 @@ std::string mirror_from_sources_list(std::string_view text) {
         if (w.size() < 3 || w[0] != "deb") continue;
         size_t i = 1;
         if (w[1].front() == '[') { // options: "[arch=amd64 signed-by=...]"
-            while (i < w.size() && w[i].back() != ']') ++i;
+            while (i < w.size() && w[i].back() != ']')
+                ++i;
             ++i;
         }
         if (i >= w.size()) continue;
@@ -223,9 +229,12 @@ std::string mirror_from_deb822(std::string_view text) {
             continue;
         std::string key = line.substr(0, colon);
         auto val = words(std::string_view(line).substr(colon + 1));
-        if (key == "Types") is_deb = std::find(val.begin(), val.end(), "deb") != val.end();
-        else if (key == "URIs" && !val.empty()) uri = val[0];
-        else if (key == "Enabled" && !val.empty()) enabled = val[0] != "no";
+        if (key == "Types")
+            is_deb = std::find(val.begin(), val.end(), "deb") != val.end();
+        else if (key == "URIs" && !val.empty())
+            uri = val[0];
+        else if (key == "Enabled" && !val.empty())
+            enabled = val[0] != "no";
     }
     return flush();
 }
@@ -253,13 +262,15 @@ Result<std::string> host_mirror() {
 }
 
 Result<void> check_suite(const std::string& suite) {
-    bool good = !suite.empty() && suite.size() <= 32 && std::islower(static_cast<unsigned char>(suite[0])) &&
+    bool good = !suite.empty() && suite.size() <= 32 &&
+                std::islower(static_cast<unsigned char>(suite[0])) &&
                 std::all_of(suite.begin(), suite.end(), [](char c) {
                     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
                 });
     if (!good)
-        return make_error(kCodeInvalid, "invalid suite '" + suite +
-                                            "' (lower-case letters, digits and '-', e.g. bookworm)");
+        return make_error(kCodeInvalid,
+                          "invalid suite '" + suite +
+                              "' (lower-case letters, digits and '-', e.g. bookworm)");
     return ok();
 }
 

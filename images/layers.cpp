@@ -42,9 +42,9 @@ Result<UniqueFd> mount_layers(const std::vector<std::string>& top_first) {
         return sys_error("fsconfig(overlay, lowerdir=" + joined + ")");
     if (sys_fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
         return sys_error("fsconfig(overlay, create, lowerdir=" + joined + ")");
-    UniqueFd mnt(sys_fsmount(fs.get(), FSMOUNT_CLOEXEC,
-                             MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                                 MOUNT_ATTR_NOEXEC));
+    UniqueFd mnt(
+        sys_fsmount(fs.get(), FSMOUNT_CLOEXEC,
+                    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
     if (!mnt) return sys_error("fsmount(overlay, lowerdir=" + joined + ")");
     // fsmount gives an O_PATH fd; a readable one keeps the detached mount
     // alive by itself (closing the O_PATH fd is a lazy unmount).

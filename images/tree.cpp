@@ -22,8 +22,7 @@ std::string sub(const std::string& where, const std::string& leaf) {
 }
 
 UniqueFd open_child_dir(int dirfd, const std::string& leaf) {
-    return UniqueFd(
-        ::openat(dirfd, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    return UniqueFd(::openat(dirfd, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 }
 
 struct Sha256 {
@@ -50,9 +49,12 @@ struct Sha256 {
 std::string escape_path(const std::string& p) {
     std::string out;
     for (char c : p) {
-        if (c == '\n') out += "\\n";
-        else if (c == '\\') out += "\\\\";
-        else out += c;
+        if (c == '\n')
+            out += "\\n";
+        else if (c == '\\')
+            out += "\\\\";
+        else
+            out += c;
     }
     return out;
 }
@@ -91,7 +93,8 @@ Result<void> digest_dir(int dirfd, const std::string& where, Sha256& all) {
             target.resize(static_cast<size_t>(len));
             line += " -> " + escape_path(target);
         } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-            line += " " + std::to_string(major(st.st_rdev)) + "," + std::to_string(minor(st.st_rdev));
+            line +=
+                " " + std::to_string(major(st.st_rdev)) + "," + std::to_string(minor(st.st_rdev));
         }
         line += "\n";
         all.update(line);
@@ -140,8 +143,7 @@ Result<void> set_meta_at(int dirfd, const std::string& leaf, const struct stat& 
                          const std::string& path) {
     if (::fchownat(dirfd, leaf.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
         return sys_error("chown(" + path + ")");
-    if (!S_ISLNK(st.st_mode) &&
-        ::fchmodat(dirfd, leaf.c_str(), st.st_mode & 07777, 0) < 0)
+    if (!S_ISLNK(st.st_mode) && ::fchmodat(dirfd, leaf.c_str(), st.st_mode & 07777, 0) < 0)
         return sys_error("chmod(" + path + ")");
     struct timespec ts[2] = {st.st_atim, st.st_mtim};
     if (::utimensat(dirfd, leaf.c_str(), ts, AT_SYMLINK_NOFOLLOW) < 0)
@@ -154,8 +156,8 @@ Result<void> copy_dir(int src, int dst, const std::string& where, CopyState& cs)
 // True when `path` was hardlinked from the lower layer: absent from the
 // upper layer, reached in the lower one through directories only, and the
 // very inode the merged view shows.
-Result<bool> link_from_lower(CopyState& cs, int dst, const std::string& n,
-                             const std::string& path, const struct stat& merged) {
+Result<bool> link_from_lower(CopyState& cs, int dst, const std::string& n, const std::string& path,
+                             const struct stat& merged) {
     struct stat up;
     if (::fstatat(cs.from.upper, path.c_str(), &up, AT_SYMLINK_NOFOLLOW) == 0) return false;
     if (errno != ENOENT && errno != ENOTDIR) return sys_error("stat(upper/" + path + ")");
@@ -207,8 +209,8 @@ Result<void> copy_entry(int src, int dst, const std::string& n, const std::strin
     if (S_ISREG(st.st_mode)) {
         UniqueFd in(::openat(src, n.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
         if (!in) return sys_error("open(" + path + ")");
-        UniqueFd out(::openat(dst, n.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                              0600));
+        UniqueFd out(
+            ::openat(dst, n.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
         if (!out) return sys_error("create(" + path + ")");
         TRY_VOID(copy_data(in.get(), out.get(), path));
     } else if (S_ISLNK(st.st_mode)) {
@@ -336,8 +338,8 @@ Result<void> remove_at(int dirfd, const std::string& leaf, const std::string& wh
     return ok();
 }
 
-Result<void> copy_tree_linking(int srcfd, int dstfd, const LinkFrom& from,
-                               const std::string& where, ProgressFn fn, void* ctx) {
+Result<void> copy_tree_linking(int srcfd, int dstfd, const LinkFrom& from, const std::string& where,
+                               ProgressFn fn, void* ctx) {
     struct stat st;
     if (::fstat(srcfd, &st) < 0) return sys_error("stat(" + where + ")");
     CopyState cs{st.st_dev, {}, dstfd, 0, 0, from, fn, ctx};

@@ -56,9 +56,8 @@ struct LinkFrom {
     int lower = -1;
     int upper = -1;
 };
-Result<void> copy_tree_linking(int srcfd, int dstfd, const LinkFrom& from,
-                               const std::string& where, ProgressFn fn = nullptr,
-                               void* ctx = nullptr);
+Result<void> copy_tree_linking(int srcfd, int dstfd, const LinkFrom& from, const std::string& where,
+                               ProgressFn fn = nullptr, void* ctx = nullptr);
 
 // "sha256:<hex>" of the tree's content: every entry's path, type, mode,
 // owner, and its data (file bytes, link target or device number), in sorted

@@ -27,7 +27,8 @@ images::Store image_store(Call& c) {
 // that a terminal may overwrite carries "transient": true.
 void send_progress(void* ctx, const std::string& line) {
     if (!line.empty() && line[0] == images::kTransient)
-        static_cast<Call*>(ctx)->progress(api::json{{"message", line.substr(1)}, {"transient", true}});
+        static_cast<Call*>(ctx)->progress(
+            api::json{{"message", line.substr(1)}, {"transient", true}});
     else
         static_cast<Call*>(ctx)->progress(api::json{{"message", line}});
 }
@@ -68,8 +69,9 @@ Result<std::vector<ZoneUse>> zone_uses(Call& c, const images::Store& store, bool
         auto lk = ZoneLock::acquire(zp, std::chrono::seconds(5));
         if (!lk) {
             if (!strict) continue;
-            return make_error(api::code::kBusy, "zone '" + zp->name +
-                                                    "' is busy: cannot tell which image versions it uses");
+            return make_error(api::code::kBusy,
+                              "zone '" + zp->name +
+                                  "' is busy: cannot tell which image versions it uses");
         }
         Zone& z = **lk;
         if (!z.exists) continue;
@@ -102,7 +104,8 @@ images::Users users_of(const std::vector<ZoneUse>& uses, const std::string& imag
 
 std::string join_names(const std::vector<std::string>& v) {
     std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    for (const auto& s : v)
+        out += (out.empty() ? "" : ", ") + s;
     return out;
 }
 
@@ -113,7 +116,8 @@ api::json version_json(const images::ImageVersion& v, const images::Users* users
     api::json zones = api::json::array(), t = api::json::array();
     if (users)
         if (auto it = users->find(v.manifest.version); it != users->end())
-            for (const auto& z : it->second) zones.push_back(z);
+            for (const auto& z : it->second)
+                zones.push_back(z);
     if (tags)
         for (const auto& [name, ver] : *tags)
             if (ver == v.manifest.version) t.push_back(name);
@@ -146,7 +150,8 @@ Result<images::ImageVersion> build_from_zone(Call& c, const std::string& name,
     ZoneState s = z.status.state;
     if (s == ZoneState::Configured || s == ZoneState::Incomplete)
         return make_error(api::code::kBadState, "zone '" + zone_name + "' is " +
-                                                    std::string(to_string(s)) + ": it has no file system yet");
+                                                    std::string(to_string(s)) +
+                                                    ": it has no file system yet");
     const std::string dir = c.daemon.paths().zone_dir(zone_name);
     bool running = s == ZoneState::Running || s == ZoneState::Ready || s == ZoneState::ShuttingDown;
     config::ZoneConfig cfg = effective_config(z, running);
@@ -186,10 +191,11 @@ Result<images::ImageVersion> build_from_zone(Call& c, const std::string& name,
             TRY(m, images::mount_layers(layers));
             src = std::move(m);
         }
-        return images::tree::copy_tree(src.get(), rootfd, "zone '" + zone_name + "'", send_progress, &c);
+        return images::tree::copy_tree(src.get(), rootfd, "zone '" + zone_name + "'", send_progress,
+                                       &c);
     };
-    return c.daemon.images().create(name, images::NewVersion{"zone:" + zone_name, parent, 0, ""}, fill,
-                                    send_progress, &c);
+    return c.daemon.images().create(name, images::NewVersion{"zone:" + zone_name, parent, 0, ""},
+                                    fill, send_progress, &c);
 }
 
 // Builds of one name are serialized by the store's flock; builds of
@@ -198,7 +204,7 @@ Result<api::json> image_build(Call& c) {
     TRY(name, api::param_string(c.params, "name"));
     TRY(from, api::param_string(c.params, "from"));
     TRY(devices, api::param_bool(c.params, "allow_devices", false));
-    TRY_VOID(images::Store::check_name(name));  // before the name reaches the log
+    TRY_VOID(images::Store::check_name(name)); // before the name reaches the log
     ZLOG_INFO("image=%s build from '%s' requested by uid %u", name.c_str(), from.c_str(),
               c.peer.uid);
     Result<images::ImageVersion> v = make_error("EINVAL", "");
@@ -227,10 +233,12 @@ Result<api::json> image_patch(Call& c) {
     TRY_VOID(images::Store::check_name(name));
     auto it = c.params.find("argv");
     if (it == c.params.end() || !it->is_array() || it->empty())
-        return make_error(api::code::kInvalidParams, "parameter 'argv' must be a non-empty array of strings");
+        return make_error(api::code::kInvalidParams,
+                          "parameter 'argv' must be a non-empty array of strings");
     std::vector<std::string> argv;
     for (const auto& a : *it) {
-        if (!a.is_string()) return make_error(api::code::kInvalidParams, "parameter 'argv' must hold strings");
+        if (!a.is_string())
+            return make_error(api::code::kInvalidParams, "parameter 'argv' must hold strings");
         argv.push_back(a.get<std::string>());
     }
     TRY(base, c.daemon.images().resolve(name, 0));
@@ -238,7 +246,8 @@ Result<api::json> image_patch(Call& c) {
     ZLOG_INFO("image=%s patch of version %u by uid %u: %s", name.c_str(), base.manifest.version,
               c.peer.uid, cmdline.c_str());
     std::string label;
-    for (const auto& a : argv) label += (label.empty() ? "" : " ") + a;
+    for (const auto& a : argv)
+        label += (label.empty() ? "" : " ") + a;
     auto fill = [&](int rootfd, const std::string& rootfs, unsigned) -> Result<void> {
         TRY(now, c.daemon.images().resolve(name, 0));
         if (now.manifest.version != base.manifest.version)
@@ -250,13 +259,16 @@ Result<api::json> image_patch(Call& c) {
         for (const auto& d : {scratch, run.upper, run.work, run.mountpoint})
             if (::mkdir(d.c_str(), 0700) < 0) return sys_error("mkdir(" + d + ")");
         ScopeExit drop([&] { (void)fs::remove_tree(scratch); });
-        send_progress(&c, "running '" + label + "' over " + name + "@" + std::to_string(base.manifest.version));
+        send_progress(&c, "running '" + label + "' over " + name + "@" +
+                              std::to_string(base.manifest.version));
         TRY(status, run_patch_command(run, send_progress, &c));
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            return make_error("EIO", "the patch command '" + label + "' " +
-                                         (WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
-                                                            : "was killed by signal " + std::to_string(WTERMSIG(status))) +
-                                         "; nothing was committed");
+            return make_error(
+                "EIO", "the patch command '" + label + "' " +
+                           (WIFEXITED(status)
+                                ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                                : "was killed by signal " + std::to_string(WTERMSIG(status))) +
+                           "; nothing was committed");
         clean_patch_upper(run);
         send_progress(&c, "merging the changes into a new version");
         TRY(merged, images::mount_layers({run.upper, base.rootfs}));
@@ -266,8 +278,9 @@ Result<api::json> image_patch(Call& c) {
         return images::tree::copy_tree_linking(merged.get(), rootfd, from, "patched tree",
                                                send_progress, &c);
     };
-    TRY(v, c.daemon.images().create(name, images::NewVersion{"patch:" + label, base.manifest.version, 0, ""},
-                                    fill, send_progress, &c));
+    TRY(v, c.daemon.images().create(
+               name, images::NewVersion{"patch:" + label, base.manifest.version, 0, ""}, fill,
+               send_progress, &c));
     ZLOG_INFO("image=%s version %u committed by patch", name.c_str(), v.manifest.version);
     return version_json(v, nullptr, nullptr);
 }
@@ -333,8 +346,9 @@ Result<api::json> image_remove(Call& c) {
         for (const auto& u : uses)
             if (u.image == name && u.installed) zones.push_back(u.zone);
         if (!zones.empty())
-            return make_error(api::code::kBusy, "image '" + name + "' is in use by zone(s) " + join_names(zones) +
-                                                    "; uninstall them or point them at another image first");
+            return make_error(api::code::kBusy,
+                              "image '" + name + "' is in use by zone(s) " + join_names(zones) +
+                                  "; uninstall them or point them at another image first");
         TRY_VOID(store.remove_image(name));
         ZLOG_INFO("image=%s removed by uid %u", name.c_str(), c.peer.uid);
         return api::json{{"name", name}, {"removed", "all"}};
@@ -343,15 +357,17 @@ Result<api::json> image_remove(Call& c) {
     for (const auto& u : uses)
         if (u.image == name && u.version == version) zones.push_back(u.zone);
     if (!zones.empty())
-        return make_error(api::code::kBusy, "image '" + name + "' version " + std::to_string(version) +
-                                                " is in use by zone(s) " + join_names(zones));
+        return make_error(api::code::kBusy, "image '" + name + "' version " +
+                                                std::to_string(version) + " is in use by zone(s) " +
+                                                join_names(zones));
     if (version == all.back().manifest.version) {
         for (const auto& u : uses)
             if (u.image == name && u.floating && u.installed) zones.push_back(u.zone);
         if (!zones.empty())
             return make_error(api::code::kBusy,
-                              "version " + std::to_string(version) + " is the newest of image '" + name +
-                                  "', which zone(s) " + join_names(zones) + " boot on; they would go back to an older version");
+                              "version " + std::to_string(version) + " is the newest of image '" +
+                                  name + "', which zone(s) " + join_names(zones) +
+                                  " boot on; they would go back to an older version");
     }
     TRY_VOID(store.remove_version(name, v.manifest.version));
     ZLOG_INFO("image=%s version %u removed by uid %u", name.c_str(), version, c.peer.uid);
@@ -374,12 +390,16 @@ Result<api::json> image_gc(Call& c) {
     for (const auto& n : names) {
         auto decisions = store.gc(n, users_of(uses, n), dry);
         if (!decisions) {
-            if (decisions.error().code == images::kCodeNotFound && !c.params.contains("name")) continue;
+            if (decisions.error().code == images::kCodeNotFound && !c.params.contains("name"))
+                continue;
             return std::move(decisions).error();
         }
         for (const auto& d : *decisions)
-            out.push_back({{"name", n}, {"version", d.version}, {"removed", d.remove && !dry},
-                           {"would_remove", d.remove}, {"why", d.why}});
+            out.push_back({{"name", n},
+                           {"version", d.version},
+                           {"removed", d.remove && !dry},
+                           {"would_remove", d.remove},
+                           {"why", d.why}});
     }
     return api::json{{"versions", out}};
 }
@@ -392,17 +412,22 @@ Result<api::json> image_export(Call& c) {
     TRY(name, api::param_string(c.params, "name"));
     TRY(version, param_version(c.params));
     if (c.fds.size() != 1)
-        return make_error(api::code::kInvalidParams, "image.export needs one fd: the file to write");
+        return make_error(api::code::kInvalidParams,
+                          "image.export needs one fd: the file to write");
     TRY(v, image_store(c).resolve(name, version));
     TRY(root, fs::open_dir(v.rootfs));
     std::string what = name + "@" + std::to_string(v.manifest.version);
     send_progress(&c, "exporting " + what);
     TRY(st, images::export_version(root.get(), images::to_json(v.manifest).dump(2) + "\n",
                                    c.fds[0].get(), what, send_progress, &c));
-    struct stat fst{};
+    struct stat fst {};
     (void)::fstat(c.fds[0].get(), &fst);
-    return api::json{{"name", name},       {"version", v.manifest.version}, {"digest", v.manifest.digest},
-                     {"entries", st.entries}, {"bytes", st.bytes},         {"file_size", fst.st_size}};
+    return api::json{{"name", name},
+                     {"version", v.manifest.version},
+                     {"digest", v.manifest.digest},
+                     {"entries", st.entries},
+                     {"bytes", st.bytes},
+                     {"file_size", fst.st_size}};
 }
 
 Result<api::json> image_import(Call& c) {
@@ -412,7 +437,8 @@ Result<api::json> image_import(Call& c) {
     TRY(text, images::read_export_manifest(fd, "import"));
     TRY(m, images::parse_manifest(text));
     if (m.digest.empty())
-        return make_error(images::kCodeInvalid, "import: the manifest has no digest to verify against");
+        return make_error(images::kCodeInvalid,
+                          "import: the manifest has no digest to verify against");
     std::string name = m.name;
     if (c.params.contains("name")) {
         TRY(n, api::param_string(c.params, "name"));
@@ -421,25 +447,32 @@ Result<api::json> image_import(Call& c) {
     TRY_VOID(images::Store::check_name(name));
     if (auto have = c.daemon.images().resolve(name, m.version); have) {
         if (have->manifest.digest == m.digest)
-            return api::json{{"name", name}, {"version", m.version}, {"digest", m.digest}, {"already", true}};
-        return make_error(api::code::kExists, "image '" + name + "' version " + std::to_string(m.version) +
-                                                  " exists with other content (" + have->manifest.digest + ")");
+            return api::json{
+                {"name", name}, {"version", m.version}, {"digest", m.digest}, {"already", true}};
+        return make_error(api::code::kExists,
+                          "image '" + name + "' version " + std::to_string(m.version) +
+                              " exists with other content (" + have->manifest.digest + ")");
     }
     if (::lseek(fd, 0, SEEK_SET) < 0)
-        return sys_error("lseek(import file)").wrap("import reads the file twice: give a file, not a pipe");
+        return sys_error("lseek(import file)")
+            .wrap("import reads the file twice: give a file, not a pipe");
     TRY(devices, api::param_bool(c.params, "allow_devices", false));
     auto fill = [&](int rootfd, const std::string&, unsigned) -> Result<void> {
         images::UnpackOptions o;
         o.prefix = "rootfs";
         o.allow_devices = devices;
         TRY(st, images::unpack_archive_fd(fd, rootfd, "import", o, send_progress, &c));
-        send_progress(&c, "unpacked " + std::to_string(st.entries) + " entries; verifying the digest");
+        send_progress(&c,
+                      "unpacked " + std::to_string(st.entries) + " entries; verifying the digest");
         return ok();
     };
     images::NewVersion nv{m.source, m.parent, m.version, m.digest};
     TRY(v, c.daemon.images().create(name, nv, fill, send_progress, &c));
-    ZLOG_INFO("image=%s version %u imported by uid %u", name.c_str(), v.manifest.version, c.peer.uid);
-    return api::json{{"name", name}, {"version", v.manifest.version}, {"digest", v.manifest.digest},
+    ZLOG_INFO("image=%s version %u imported by uid %u", name.c_str(), v.manifest.version,
+              c.peer.uid);
+    return api::json{{"name", name},
+                     {"version", v.manifest.version},
+                     {"digest", v.manifest.digest},
                      {"already", false}};
 }
 

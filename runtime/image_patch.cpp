@@ -29,8 +29,11 @@ struct ChildPlan {
     std::vector<std::string> env_store;
 };
 
-constexpr struct { const char* name; unsigned maj, min; } kNodes[] = {
-    {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+constexpr struct {
+    const char* name;
+    unsigned maj, min;
+} kNodes[] = {{"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+              {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
 
 ChildPlan plan_child(const PatchRun& r) {
     ChildPlan p;
@@ -45,7 +48,8 @@ ChildPlan plan_child(const PatchRun& r) {
     p.dev = m + "/dev";
     p.tmp = m + "/tmp";
     p.run = m + "/run";
-    for (const auto& n : kNodes) p.nodes.push_back(p.dev + "/" + n.name);
+    for (const auto& n : kNodes)
+        p.nodes.push_back(p.dev + "/" + n.name);
     struct stat st;
     p.bind_resolv = ::stat("/etc/resolv.conf", &st) == 0 && S_ISREG(st.st_mode);
     p.resolv_target = m + "/etc/resolv.conf";
@@ -53,14 +57,17 @@ ChildPlan plan_child(const PatchRun& r) {
     if (cmd.find('/') != std::string::npos) {
         p.candidates.push_back(cmd);
     } else {
-        for (const char* d : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"})
+        for (const char* d :
+             {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"})
             p.candidates.push_back(std::string(d) + "/" + cmd);
     }
-    for (const auto& a : r.argv) p.argv.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : r.argv)
+        p.argv.push_back(const_cast<char*>(a.c_str()));
     p.argv.push_back(nullptr);
     p.env_store = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                    "HOME=/root", "LC_ALL=C", "TERM=dumb", "DEBIAN_FRONTEND=noninteractive"};
-    for (auto& e : p.env_store) p.envp.push_back(e.data());
+    for (auto& e : p.env_store)
+        p.envp.push_back(e.data());
     p.envp.push_back(nullptr);
     return p;
 }
@@ -103,8 +110,8 @@ ChildPlan plan_child(const PatchRun& r) {
                 child_fail(errfd, 8);
         }
     }
-    if (::chdir(m) < 0 || ::syscall(SYS_pivot_root, ".", ".") < 0 || ::umount2(".", MNT_DETACH) < 0 ||
-        ::chdir("/") < 0)
+    if (::chdir(m) < 0 || ::syscall(SYS_pivot_root, ".", ".") < 0 ||
+        ::umount2(".", MNT_DETACH) < 0 || ::chdir("/") < 0)
         child_fail(errfd, 9);
     (void)::sethostname("patch", 5);
     int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -122,17 +129,28 @@ ChildPlan plan_child(const PatchRun& r) {
 
 const char* step_name(int step) {
     switch (step) {
-    case 1: return "mount --make-rprivate /";
-    case 2: return "mount overlay";
-    case 3: return "mount proc";
-    case 4: return "mount sysfs";
-    case 5: return "mount tmpfs on /dev";
-    case 6: return "mknod in /dev";
-    case 7: return "mount tmpfs on /tmp or /run";
-    case 8: return "bind /etc/resolv.conf";
-    case 9: return "pivot_root";
-    case 10: return "stdio";
-    default: return "execve";
+    case 1:
+        return "mount --make-rprivate /";
+    case 2:
+        return "mount overlay";
+    case 3:
+        return "mount proc";
+    case 4:
+        return "mount sysfs";
+    case 5:
+        return "mount tmpfs on /dev";
+    case 6:
+        return "mknod in /dev";
+    case 7:
+        return "mount tmpfs on /tmp or /run";
+    case 8:
+        return "bind /etc/resolv.conf";
+    case 9:
+        return "pivot_root";
+    case 10:
+        return "stdio";
+    default:
+        return "execve";
     }
 }
 

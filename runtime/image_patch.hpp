@@ -13,8 +13,8 @@
 namespace zone {
 
 struct PatchRun {
-    std::string lower;  // the version's rootfs
-    std::string upper, work, mountpoint;  // empty directories of the build
+    std::string lower;                   // the version's rootfs
+    std::string upper, work, mountpoint; // empty directories of the build
     std::vector<std::string> argv;
 };
 

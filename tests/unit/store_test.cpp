@@ -61,7 +61,8 @@ TEST(Store_Gc, KeepsNewestTaggedAndUsed) {
 TEST(Store_Tags, NamesAndLifecycle) {
     EXPECT_TRUE(check_tag("stable"));
     EXPECT_TRUE(check_tag("v2.1"));
-    for (const char* bad : {"", "12", ".x", "a/b", "a b"}) EXPECT_FALSE(check_tag(bad)) << bad;
+    for (const char* bad : {"", "12", ".x", "a/b", "a b"})
+        EXPECT_FALSE(check_tag(bad)) << bad;
 
     TempDir tmp;
     std::string images = tmp.path() + "/images";
@@ -128,7 +129,8 @@ TEST(Store_Create, FailedFillLeavesNothingAndExplicitVersionIsExact) {
     ASSERT_TRUE(d);
     auto left = fs::list_dir(d->get(), images + "/g");
     ASSERT_TRUE(left);
-    for (const auto& n : *left) EXPECT_EQ(n, ".lock");
+    for (const auto& n : *left)
+        EXPECT_EQ(n, ".lock");
 
     auto fill = [](int rootfd, const std::string& rootfs, unsigned) -> Result<void> {
         (void)rootfd;
