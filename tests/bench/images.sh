@@ -25,6 +25,10 @@ zoned=$!
 cleanup() {
     kill "$zoned" 2>/dev/null && wait "$zoned" 2>/dev/null || true
     rm -rf --one-file-system "$tmp"
+    # zoned leaves its (empty) cgroup parent behind.
+    for m in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+        [ -d "$m/$cg" ] && rmdir "$m/$cg" 2>/dev/null || true
+    done
 }
 trap cleanup EXIT
 export ZONED_SOCKET=$tmp/sock
