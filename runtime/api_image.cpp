@@ -14,6 +14,7 @@
 #include "runtime/common/log.hpp"
 #include "runtime/daemon.hpp"
 #include "runtime/image_patch.hpp"
+#include "runtime/image_usage.hpp"
 
 namespace zone {
 
@@ -79,17 +80,14 @@ Result<std::vector<ZoneUse>> zone_uses(Call& c, const images::Store& store, bool
         bool mounted = s == ZoneState::Ready || s == ZoneState::Running ||
                        s == ZoneState::ShuttingDown || s == ZoneState::Down;
         config::ZoneConfig cfg = effective_config(z, mounted);
-        auto ref = config::parse_image_ref(cfg.get_or("image", ""));
-        if (!ref) continue;
-        ZoneUse u{z.name, ref->name, 0, ref->version == 0, false};
-        bool copy = cfg.get_or("root-type", "overlay") == "copy";
-        u.installed = s != ZoneState::Configured && s != ZoneState::Incomplete && !copy;
-        if (mounted && !copy) {
-            u.version = z.status.image_version;
-        } else if (u.installed) {
-            auto v = store.resolve(ref->name, ref->version);
-            if (v) u.version = v->manifest.version;
-        }
+        auto use =
+            image_use(s, cfg.get_or("image", ""), cfg.get_or("root-type", "overlay") == "copy",
+                      z.status.image_version, [&](const config::ImageRef& r) {
+                          auto v = store.resolve(r.name, r.version);
+                          return v ? v->manifest.version : 0u;
+                      });
+        if (!use) continue;
+        ZoneUse u{z.name, use->image, use->version, use->floating, use->installed};
         out.push_back(std::move(u));
     }
     return out;

@@ -6,6 +6,7 @@
 
 #include "images/store.hpp"
 #include "runtime/common/fs.hpp"
+#include "runtime/image_usage.hpp"
 
 using namespace zone;
 using namespace zone::images;
@@ -153,4 +154,37 @@ TEST(Store_Create, FailedFillLeavesNothingAndExplicitVersionIsExact) {
     ASSERT_FALSE(wrong);
     EXPECT_NE(wrong.error().message().find("digest"), std::string::npos);
     EXPECT_EQ(s.resolve("g", 0)->manifest.version, 8u);
+}
+
+// ---- which zones use which version (runtime/image_usage.hpp) ----------------------
+
+TEST(Store_Usage, DerivedFromStateAndConfiguration) {
+    auto newest = [](const config::ImageRef& r) { return r.version ? r.version : 9u; };
+    // Running on what it booted, whatever is newest now.
+    auto run = image_use(ZoneState::Running, "base", false, 3, newest);
+    ASSERT_TRUE(run);
+    EXPECT_EQ(run->image, "base");
+    EXPECT_EQ(run->version, 3u);
+    EXPECT_TRUE(run->floating);
+    EXPECT_TRUE(run->installed);
+    // Installed and halted: the version of its next boot.
+    EXPECT_EQ(image_use(ZoneState::Installed, "base", false, 3, newest)->version, 9u);
+    EXPECT_EQ(image_use(ZoneState::Installed, "base@2", false, 3, newest)->version, 2u);
+    EXPECT_FALSE(image_use(ZoneState::Installed, "base@2", false, 3, newest)->floating);
+    // Configured, incomplete and copy zones use no version.
+    for (auto s : {ZoneState::Configured, ZoneState::Incomplete}) {
+        auto u = image_use(s, "base", false, 0, newest);
+        ASSERT_TRUE(u);
+        EXPECT_EQ(u->version, 0u);
+        EXPECT_FALSE(u->installed);
+    }
+    EXPECT_EQ(image_use(ZoneState::Running, "base", true, 3, newest)->version, 0u);
+    EXPECT_EQ(image_use(ZoneState::Installed, "base", true, 3, newest)->version, 0u);
+    // A version that no longer resolves: none.
+    EXPECT_EQ(image_use(ZoneState::Installed, "gone", false, 0,
+                        [](const config::ImageRef&) { return 0u; })
+                  ->version,
+              0u);
+    EXPECT_FALSE(image_use(ZoneState::Running, "", false, 3, newest));
+    EXPECT_FALSE(image_use(ZoneState::Running, "bad name!", false, 3, newest));
 }
