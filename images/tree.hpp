@@ -50,8 +50,9 @@ Result<void> copy_tree(int srcfd, int dstfd, const std::string& where, ProgressF
 // layer's own file, unchanged; it is hardlinked from `lower` instead of
 // copied. Versions are immutable, so a new version shares the unchanged
 // files of its parent (a patch costs what it changed, not a full copy).
-// Only for overlays mounted with redirect_dir=off and metacopy=off, where
-// "not in the upper layer" means "the lower file, as it is".
+// A file is linked only when the upper layer has nothing at its path, the
+// lower layer has a regular file there (reached through directories only)
+// and it is the very inode the merged view shows; anything else is copied.
 struct LinkFrom {
     int lower = -1;
     int upper = -1;

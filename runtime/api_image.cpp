@@ -181,16 +181,19 @@ Result<images::ImageVersion> build_from_zone(Call& c, const std::string& name,
                 ZLOG_ERROR("zone=%s thawing after an image build: %s", zone_name.c_str(),
                            r.error().message().c_str());
         });
-        UniqueFd src;
+        std::string what = "zone '" + zone_name + "'";
         if (layers.size() == 1) {
             TRY(d, fs::open_dir(layers[0]));
-            src = std::move(d);
-        } else {
-            TRY(m, images::mount_layers(layers));
-            src = std::move(m);
+            return images::tree::copy_tree(d.get(), rootfd, what, send_progress, &c);
         }
-        return images::tree::copy_tree(src.get(), rootfd, "zone '" + zone_name + "'", send_progress,
-                                       &c);
+        // Files the zone never changed are the image version's own (the
+        // inode check in copy_tree_linking holds whatever options the
+        // zone's overlay has): shared, not copied.
+        TRY(m, images::mount_layers(layers));
+        TRY(upper, fs::open_dir(layers[0]));
+        TRY(lower, fs::open_dir(layers[1]));
+        images::tree::LinkFrom from{lower.get(), upper.get()};
+        return images::tree::copy_tree_linking(m.get(), rootfd, from, what, send_progress, &c);
     };
     return c.daemon.images().create(name, images::NewVersion{"zone:" + zone_name, parent, 0, ""},
                                     fill, send_progress, &c);

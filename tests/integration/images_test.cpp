@@ -641,6 +641,10 @@ TEST(Images_ZoneSource, ImageFromARunningZoneThawsIt) {
     EXPECT_EQ(zt::read_text(root + "/root/made"), "hand-made\n");
     EXPECT_FALSE(fs::exists(root + "/etc/profile"));
     EXPECT_TRUE(fs::exists(root + "/bin/busybox"));
+    struct stat mine{}, gold{};
+    ASSERT_EQ(::stat((root + "/bin/busybox").c_str(), &mine), 0);
+    ASSERT_EQ(::stat((d.root() + "/images/base/1/rootfs/bin/busybox").c_str(), &gold), 0);
+    EXPECT_EQ(mine.st_ino, gold.st_ino) << "unchanged files are shared with the image";
     // Thawed: it still answers, and its cgroup says so.
     EXPECT_EQ(zt::trim(zt::read_text(d.zone_cgroup("src") + "/cgroup.freeze")), "0");
     EXPECT_EQ(d.zlogin("src", "echo alive").out, "alive\n");
