@@ -124,7 +124,18 @@ api::json version_json(const images::ImageVersion& v, const images::Users* users
     return j;
 }
 
-Result<unsigned> param_version(const api::json& params) {
+// "version" (0 or absent: the newest), or "version_tag": the version a tag
+// of image `name` points at.
+Result<unsigned> param_version(Call& c, const std::string& name) {
+    const api::json& params = c.params;
+    if (params.contains("version_tag")) {
+        TRY(tag, api::param_string(params, "version_tag"));
+        TRY(tags, image_store(c).tags(name));
+        auto it = tags.find(tag);
+        if (it == tags.end())
+            return make_error(api::code::kNotFound, "image '" + name + "' has no tag '" + tag + "'");
+        return it->second;
+    }
     TRY(version, api::param_int(params, "version", 0));
     if (version < 0 || version > INT_MAX)
         return make_error(api::code::kInvalidParams,
@@ -308,7 +319,7 @@ Result<api::json> image_list(Call& c) {
 
 Result<api::json> image_info(Call& c) {
     TRY(name, api::param_string(c.params, "name"));
-    TRY(version, param_version(c.params));
+    TRY(version, param_version(c, name));
     auto store = image_store(c);
     TRY(v, store.resolve(name, version));
     TRY(uses, zone_uses(c, store, /*strict=*/false));
@@ -330,7 +341,7 @@ Result<api::json> image_tag(Call& c) {
         TRY_VOID(image_store(c).untag(name, tag));
         return api::json{{"name", name}, {"tag", tag}, {"removed", true}};
     }
-    TRY(version, param_version(c.params));
+    TRY(version, param_version(c, name));
     TRY_VOID(image_store(c).tag(name, version, tag));
     TRY(v, image_store(c).resolve(name, version));
     return api::json{{"name", name}, {"tag", tag}, {"version", v.manifest.version}};
@@ -338,7 +349,7 @@ Result<api::json> image_tag(Call& c) {
 
 Result<api::json> image_remove(Call& c) {
     TRY(name, api::param_string(c.params, "name"));
-    TRY(version, param_version(c.params));
+    TRY(version, param_version(c, name));
     auto store = image_store(c);
     TRY(all, store.versions(name));
     TRY(uses, zone_uses(c, store));
@@ -411,7 +422,7 @@ Result<api::json> image_gc(Call& c) {
 // reading (import), so the daemon writes and reads only what the caller may.
 Result<api::json> image_export(Call& c) {
     TRY(name, api::param_string(c.params, "name"));
-    TRY(version, param_version(c.params));
+    TRY(version, param_version(c, name));
     if (c.fds.size() != 1)
         return make_error(api::code::kInvalidParams,
                           "image.export needs one fd: the file to write");

@@ -68,16 +68,35 @@ std::string escape_field(const std::string& s) {
     return out;
 }
 
-// "NAME" or "NAME@VERSION"; version 0 = the newest.
-zone::Result<std::pair<std::string, long long>> parse_ref(const std::string& ref) {
+// "NAME", "NAME@VERSION" or "NAME@TAG"; version 0 = the newest.
+struct Ref {
+    std::string name;
+    long long version = 0;
+    std::string tag;
+};
+
+zone::Result<Ref> parse_ref(const std::string& ref) {
     auto at = ref.rfind('@');
-    if (at == std::string::npos) return std::make_pair(ref, 0LL);
+    if (at == std::string::npos) return Ref{ref, 0, ""};
     std::string v = ref.substr(at + 1);
     bool digits = !v.empty() && v.size() <= 9 &&
                   std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits || std::stoll(v) == 0)
+    if (!digits) {
+        if (v.empty())
+            return zone::make_error("EINVAL", "'" + ref + "': a version or tag must follow '@'");
+        return Ref{ref.substr(0, at), 0, v};
+    }
+    if (std::stoll(v) == 0)
         return zone::make_error("EINVAL", "'" + ref + "': the version after '@' must be 1 or more");
-    return std::make_pair(ref.substr(0, at), std::stoll(v));
+    return Ref{ref.substr(0, at), std::stoll(v), ""};
+}
+
+// The params naming a version: "name", and "version" or "version_tag".
+json ref_params(const Ref& r) {
+    json params{{"name", r.name}};
+    if (r.version) params["version"] = r.version;
+    if (!r.tag.empty()) params["version_tag"] = r.tag;
+    return params;
 }
 
 // Progress on stderr: on a terminal, transient status lines overwrite each
@@ -203,8 +222,7 @@ int do_info(Tool& t, const std::string& ref) {
     if (!parsed) return bad_ref(t, parsed.error());
     auto c = connect(t);
     if (!c) return report(t, c.error());
-    json params{{"name", parsed->first}};
-    if (parsed->second) params["version"] = parsed->second;
+    json params = ref_params(*parsed);
     auto r = c->call("image.info", params);
     if (!r) return report(t, r.error());
     std::printf("%s\n", r->dump(2).c_str());
@@ -222,8 +240,7 @@ int do_simple(Tool& t, const std::string& method, const json& params) {
 int do_remove(Tool& t, const std::string& ref) {
     auto parsed = parse_ref(ref);
     if (!parsed) return bad_ref(t, parsed.error());
-    json params{{"name", parsed->first}};
-    if (parsed->second) params["version"] = parsed->second;
+    json params = ref_params(*parsed);
     int rc = do_simple(t, "image.remove", params);
     if (rc == kExitOk) std::printf("removed %s\n", ref.c_str());
     return rc;
@@ -232,8 +249,8 @@ int do_remove(Tool& t, const std::string& ref) {
 int do_tag(Tool& t, const std::string& ref, const std::string& tag, bool remove) {
     auto parsed = parse_ref(ref);
     if (!parsed) return bad_ref(t, parsed.error());
-    json params{{"name", parsed->first}, {"tag", tag}};
-    if (parsed->second) params["version"] = parsed->second;
+    json params = ref_params(*parsed);
+    params["tag"] = tag;
     if (remove) params["remove"] = true;
     return do_simple(t, "image.tag", params);
 }
@@ -270,14 +287,13 @@ int do_export(Tool& t, const std::string& ref, const std::string& file) {
     if (!parsed) return bad_ref(t, parsed.error());
     zone::UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!fd) return report(t, zone::sys_error("create(" + file + ")"));
-    json params{{"name", parsed->first}};
-    if (parsed->second) params["version"] = parsed->second;
+    json params = ref_params(*parsed);
     auto r = call_with_progress(t, "image.export", params, {fd.get()});
     if (!r) {
         ::unlink(file.c_str());
         return report(t, r.error());
     }
-    std::printf("exported %s@%s to %s (%s, digest %s)\n", parsed->first.c_str(),
+    std::printf("exported %s@%s to %s (%s, digest %s)\n", parsed->name.c_str(),
                 str_field(*r, "version").c_str(), file.c_str(),
                 human_size(str_field(*r, "file_size")).c_str(), str_field(*r, "digest").c_str());
     return kExitOk;

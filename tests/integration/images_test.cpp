@@ -723,6 +723,15 @@ TEST(Images_Cli, TagRemoveGcRespectZones) {
     ASSERT_TRUE(d.configure("user2", "", "g@2"));
     ASSERT_TRUE(d.adm("user2", "install"));
     ASSERT_EQ(d.run("zonectl", {"image", "tag", "g@3", "stable"}).status, 0);
+    // A tag names its version wherever a version goes.
+    auto byTag = d.run("zonectl", {"image", "info", "g@stable"});
+    ASSERT_EQ(byTag.status, 0) << byTag;
+    EXPECT_EQ(nlohmann::json::parse(byTag.out)["version"], 3);
+    auto noTag = d.run("zonectl", {"image", "info", "g@nope"});
+    EXPECT_EQ(noTag.status, 1) << noTag;
+    EXPECT_NE(noTag.err.find("has no tag 'nope'"), std::string::npos) << noTag;
+    ASSERT_EQ(d.run("zonectl", {"image", "tag", "g@stable", "also"}).status, 0);
+    ASSERT_EQ(d.run("zonectl", {"image", "tag", "-d", "g", "also"}).status, 0);
 
     auto rm = d.run("zonectl", {"image", "remove", "g@2"});
     EXPECT_EQ(rm.status, 1) << rm;
