@@ -10,7 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "images/archive.hpp"
 #include "images/busybox.hpp"
+#include "images/debootstrap.hpp"
+#include "images/tree.hpp"
 #include "runtime/common/fd.hpp"
 #include "runtime/common/fs.hpp"
 #include "runtime/common/log.hpp"
@@ -25,6 +28,8 @@ constexpr const char* kLockFile = ".lock";
 constexpr const char* kBuildPrefix = ".build-";
 constexpr const char* kManifestFile = "manifest.json";
 constexpr const char* kRootfsDir = "rootfs";
+constexpr const char* kTagsFile = "tags.json";
+constexpr const char* kLastFile = ".last";
 
 void say(ProgressFn fn, void* ctx, const std::string& line) {
     if (fn) fn(ctx, line);
@@ -100,33 +105,30 @@ Result<void> remove_stale_builds(int namefd, const std::string& where, ProgressF
     return ok();
 }
 
+// The highest version ever committed: recorded in .last, so that a removed
+// newest version is never reused for different content.
+unsigned last_version(int namefd) {
+    UniqueFd fd(::openat(namefd, kLastFile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return 0;
+    char buf[16] = {};
+    ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+    if (n <= 0) return 0;
+    std::string t(buf, static_cast<size_t>(n));
+    while (!t.empty() && t.back() == '\n') t.pop_back();
+    return parse_version_dir(t).value_or(0);
+}
+
 Result<unsigned> next_version(int namefd, const std::string& where) {
     TRY(names, fs::list_dir(namefd, where));
-    unsigned max = 0;
+    unsigned max = last_version(namefd);
     for (const auto& n : names)
         if (auto v = parse_version_dir(n)) max = std::max(max, *v);
     return max + 1;
 }
 
-// Sum of the sizes of the regular files below dirfd, on its file system only.
-Result<unsigned long long> tree_size(int dirfd, dev_t dev, const std::string& where) {
-    TRY(names, fs::list_dir(dirfd, where));
-    unsigned long long sum = 0;
-    for (const auto& n : names) {
-        struct stat st;
-        if (::fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
-            return sys_error("stat(" + where + "/" + n + ")");
-        if (S_ISREG(st.st_mode)) {
-            sum += static_cast<unsigned long long>(st.st_size);
-        } else if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
-            UniqueFd sub(
-                ::openat(dirfd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            if (!sub) return sys_error("open(" + where + "/" + n + ")");
-            TRY(s, tree_size(sub.get(), dev, where + "/" + n));
-            sum += s;
-        }
-    }
-    return sum;
+Result<void> record_last(int namefd, const std::string& where, unsigned version) {
+    if (last_version(namefd) >= version) return ok();
+    return fs::write_file_atomic(where + "/" + kLastFile, std::to_string(version) + "\n", 0644);
 }
 
 Result<void> write_new_file(int dirfd, const char* leaf, const std::string& data, mode_t mode,
@@ -348,18 +350,141 @@ Result<std::vector<ImageVersion>> Store::list() const {
     return out;
 }
 
+namespace {
+
+// The image's directory and its build lock, held together. A remove of the
+// whole image renames the directory away while holding the lock: a waiter
+// that then gets the lock sees its directory gone and starts over.
+struct Locked {
+    UniqueFd namefd;
+    UniqueFd lock;
+};
+
+Result<Locked> lock_image(const std::string& images_dir, const std::string& name, ProgressFn fn,
+                          void* ctx) {
+    std::string where = images_dir + "/" + name;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        TRY(namefd, open_name_dir(images_dir, name));
+        TRY(lock, lock_builds(namefd.get(), where, fn, ctx));
+        struct stat a, b;
+        if (::fstat(namefd.get(), &a) == 0 && ::stat(where.c_str(), &b) == 0 &&
+            a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+            return Locked{std::move(namefd), std::move(lock)};
+    }
+    return make_error("EBUSY", "image '" + name + "' keeps being removed and re-created");
+}
+
+struct Source {
+    std::string kind; // busybox | debootstrap | tar | oci
+    std::string arg;  // suite, file or directory
+};
+
+Result<Source> parse_source(const std::string& source) {
+    auto colon = source.find(':');
+    Source s{source.substr(0, colon), colon == std::string::npos ? "" : source.substr(colon + 1)};
+    if (s.kind == "busybox" && colon == std::string::npos) return s;
+    if (s.kind == "debootstrap") {
+        if (s.arg.empty()) s.arg = kDefaultSuite;
+        TRY_VOID(check_suite(s.arg));
+        return s;
+    }
+    if ((s.kind == "tar" || s.kind == "oci") && !s.arg.empty()) return s;
+    return make_error(kCodeInvalid, "unknown image source '" + source +
+                                        "' (known: busybox, debootstrap[:SUITE], tar:FILE, "
+                                        "oci:DIR, zone:NAME)");
+}
+
+Result<UniqueFd> open_source(const Source& src, const BuildOptions& opts) {
+    if (opts.source_fd >= 0) {
+        UniqueFd fd(::fcntl(opts.source_fd, F_DUPFD_CLOEXEC, 0));
+        if (!fd) return sys_error("dup(source fd)");
+        return fd;
+    }
+    int flags = O_RDONLY | O_CLOEXEC | (src.kind == "oci" ? O_DIRECTORY : 0);
+    UniqueFd fd(::open(src.arg.c_str(), flags));
+    if (!fd) return sys_error("open(" + src.arg + ")").wrap("image source " + src.kind + ":" + src.arg);
+    return fd;
+}
+
+Result<void> write_tags(int namefd, const std::string& where,
+                        const std::map<std::string, unsigned>& tags) {
+    (void)namefd;
+    json j = json::object();
+    for (const auto& [t, v] : tags) j[t] = v;
+    return fs::write_file_atomic(where + "/" + kTagsFile, j.dump(2) + "\n", 0644);
+}
+
+Result<std::map<std::string, unsigned>> read_tags(const std::string& where) {
+    std::map<std::string, unsigned> out;
+    auto text = fs::read_file(where + "/" + kTagsFile);
+    if (!text) {
+        if (text.error().err == ENOENT) return out;
+        return std::move(text).error();
+    }
+    json j = json::parse(*text, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        return make_error(kCodeInvalid, where + "/" + kTagsFile + ": not a JSON object");
+    for (auto it = j.begin(); it != j.end(); ++it)
+        if (it->is_number_unsigned()) out[it.key()] = it->get<unsigned>();
+    return out;
+}
+
+} // namespace
+
 Result<ImageVersion> Store::build(const std::string& name, const std::string& source,
-                                  ProgressFn progress, void* ctx) const {
+                                  ProgressFn progress, void* ctx, const BuildOptions& opts) const {
     TRY_VOID(check_name(name));
-    if (source != "busybox")
-        return make_error(kCodeInvalid, "unknown image source '" + source + "' (known: busybox)");
+    TRY(src, parse_source(source));
+    Filler fill;
+    std::string label = source;
+    if (src.kind == "busybox") {
+        std::string bb = busybox_;
+        fill = [=](int rootfd, const std::string&, unsigned version) {
+            return build_busybox_rootfs(rootfd, bb, name, version, progress, ctx);
+        };
+    } else if (src.kind == "debootstrap") {
+        label = "debootstrap:" + src.arg;
+        fill = [=](int, const std::string& rootfs, unsigned) {
+            return build_debootstrap_rootfs(rootfs, src.arg, progress, ctx);
+        };
+    } else {
+        // Opened before anything is created: a missing file leaves nothing behind.
+        TRY(fd, open_source(src, opts));
+        auto shared = std::make_shared<UniqueFd>(std::move(fd));
+        bool devices = opts.allow_devices;
+        fill = [=](int rootfd, const std::string&, unsigned) -> Result<void> {
+            if (src.kind == "tar") {
+                UnpackOptions o;
+                o.allow_devices = devices;
+                TRY(st, unpack_archive_fd(shared->get(), rootfd, source, o, progress, ctx));
+                say(progress, ctx, "unpacked " + std::to_string(st.entries) + " entries");
+                return ok();
+            }
+            TRY(st, unpack_oci_layout(shared->get(), rootfd, source, "", devices, progress, ctx));
+            say(progress, ctx, "unpacked " + std::to_string(st.entries) + " entries");
+            return ok();
+        };
+    }
+    return create(name, NewVersion{label, 0, 0, ""}, fill, progress, ctx);
+}
+
+Result<ImageVersion> Store::create(const std::string& name, const NewVersion& nv,
+                                   const Filler& fill, ProgressFn progress, void* ctx) const {
+    TRY_VOID(check_name(name));
     std::string where = name_dir(name);
-    TRY(namefd, open_name_dir(dir_, name));
-    TRY(lock, lock_builds(namefd.get(), where, progress, ctx));
-    TRY_VOID(remove_stale_builds(namefd.get(), where, progress, ctx));
-    TRY(version, next_version(namefd.get(), where));
+    TRY(locked, lock_image(dir_, name, progress, ctx));
+    int namefd = locked.namefd.get();
+    TRY_VOID(remove_stale_builds(namefd, where, progress, ctx));
+    unsigned version = nv.version;
+    if (version == 0) {
+        TRY(next, next_version(namefd, where));
+        version = next;
+    } else if (::faccessat(namefd, std::to_string(version).c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+        return make_error("EEXIST", "image '" + name + "' version " + std::to_string(version) +
+                                        " exists already");
+    }
     std::string what = "image '" + name + "' version " + std::to_string(version);
-    say(progress, ctx, "building " + what + " from " + source);
+    say(progress, ctx, "building " + what + " from " + nv.source);
 
     TRY(b, make_build_dir(where));
     // Until the rename, a failure leaves nothing behind (and a crash leaves
@@ -369,18 +494,136 @@ Result<ImageVersion> Store::build(const std::string& name, const std::string& so
             ZLOG_DEBUG("removing %s: %s", b.path.c_str(), r.error().message().c_str());
     });
     TRY(rootfd, make_rootfs_dir(b.fd.get(), b.path));
-    if (auto r = build_busybox_rootfs(rootfd.get(), busybox_, name, version, progress, ctx); !r)
+    if (::fchmod(rootfd.get(), 0755) < 0) return sys_error("chmod(" + b.path + "/rootfs)");
+    if (auto r = fill(rootfd.get(), b.path + "/" + kRootfsDir, version); !r)
         return std::move(r).error().wrap("building " + what);
-    struct stat st;
-    if (::fstat(rootfd.get(), &st) < 0) return sys_error("stat(" + b.path + "/rootfs)");
-    TRY(size, tree_size(rootfd.get(), st.st_dev, b.path + "/" + kRootfsDir));
-    Manifest m{name, version, source, 0, rfc3339_now(), size, ""};
+    say(progress, ctx, "computing the size and digest of " + what);
+    TRY(size, tree::size(rootfd.get(), b.path + "/" + kRootfsDir));
+    TRY(digest, tree::digest(rootfd.get(), b.path + "/" + kRootfsDir));
+    if (!nv.expect_digest.empty() && digest != nv.expect_digest)
+        return make_error(kCodeInvalid, what + ": the content digest is " + digest +
+                                            " but the manifest says " + nv.expect_digest +
+                                            " (damaged or altered); nothing was committed");
+    Manifest m{name, version, nv.source, nv.parent, rfc3339_now(), size, digest};
     TRY_VOID(write_new_file(b.fd.get(), kManifestFile, to_json(m).dump(2) + "\n", 0644, b.path));
     say(progress, ctx, "committing " + what);
-    if (auto r = commit_build(namefd.get(), b, version, where); !r)
+    if (auto r = commit_build(namefd, b, version, where); !r)
         return std::move(r).error().wrap("committing " + what);
     remove_build.dismiss();
+    TRY_VOID(record_last(namefd, where, version));
     return make_version(std::move(m));
+}
+
+Result<std::map<std::string, unsigned>> Store::tags(const std::string& name) const {
+    TRY_VOID(check_name(name));
+    if (!fs::exists(name_dir(name))) return not_found("no image named '" + name + "'");
+    return read_tags(name_dir(name));
+}
+
+Result<void> Store::tag(const std::string& name, unsigned version, const std::string& t) const {
+    TRY_VOID(check_tag(t));
+    TRY(v, resolve(name, version));
+    TRY(locked, lock_image(dir_, name, nullptr, nullptr));
+    TRY(all, read_tags(name_dir(name)));
+    all[t] = v.manifest.version;
+    return write_tags(locked.namefd.get(), name_dir(name), all);
+}
+
+Result<void> Store::untag(const std::string& name, const std::string& t) const {
+    TRY_VOID(check_name(name));
+    if (!fs::exists(name_dir(name))) return not_found("no image named '" + name + "'");
+    TRY(locked, lock_image(dir_, name, nullptr, nullptr));
+    TRY(all, read_tags(name_dir(name)));
+    if (!all.erase(t)) return not_found("image '" + name + "' has no tag '" + t + "'");
+    return write_tags(locked.namefd.get(), name_dir(name), all);
+}
+
+Result<void> Store::remove_version(const std::string& name, unsigned version) const {
+    TRY(v, resolve(name, version));
+    std::string where = name_dir(name);
+    TRY(locked, lock_image(dir_, name, nullptr, nullptr));
+    int namefd = locked.namefd.get();
+    TRY_VOID(record_last(namefd, where, version));
+    // Renamed to a build name first: readers stop seeing it at once, and a
+    // crash halfway leaves a .build-* that the next build removes.
+    std::string gone = std::string(kBuildPrefix) + "removed-" + std::to_string(version);
+    if (::renameat(namefd, std::to_string(version).c_str(), namefd, gone.c_str()) < 0)
+        return sys_error("rename(" + v.dir + ")");
+    TRY(all, read_tags(where));
+    bool changed = false;
+    for (auto it = all.begin(); it != all.end();)
+        if (it->second == version) it = all.erase(it), changed = true;
+        else ++it;
+    if (changed) TRY_VOID(write_tags(namefd, where, all));
+    return fs::remove_tree(where + "/" + gone);
+}
+
+Result<void> Store::remove_image(const std::string& name) const {
+    TRY_VOID(check_name(name));
+    if (!fs::exists(name_dir(name))) return not_found("no image named '" + name + "'");
+    TRY(locked, lock_image(dir_, name, nullptr, nullptr));
+    TRY(parent, fs::open_dir(dir_));
+    std::string gone = ".removed-" + name;
+    (void)fs::remove_tree(dir_ + "/" + gone);
+    if (::renameat(parent.get(), name.c_str(), parent.get(), gone.c_str()) < 0)
+        return sys_error("rename(" + name_dir(name) + ")");
+    return fs::remove_tree(dir_ + "/" + gone);
+}
+
+Result<std::vector<GcDecision>> Store::gc(const std::string& name, const Users& users,
+                                          bool dry_run) const {
+    TRY(vs, versions(name));
+    TRY(t, tags(name));
+    std::vector<unsigned> nums;
+    for (const auto& v : vs) nums.push_back(v.manifest.version);
+    auto plan = plan_gc(nums, t, users);
+    if (dry_run) return plan;
+    for (const auto& d : plan)
+        if (d.remove) TRY_VOID(remove_version(name, d.version));
+    return plan;
+}
+
+Result<std::vector<std::string>> Store::names() const {
+    std::vector<std::string> out;
+    UniqueFd fd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return out;
+        return sys_error("open(" + dir_ + ")");
+    }
+    TRY(all, fs::list_dir(fd.get(), dir_));
+    for (auto& n : all)
+        if (check_name(n)) out.push_back(std::move(n));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<GcDecision> plan_gc(const std::vector<unsigned>& versions,
+                                const std::map<std::string, unsigned>& tags, const Users& users) {
+    std::vector<unsigned> sorted = versions;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<GcDecision> out;
+    for (unsigned v : sorted) {
+        GcDecision d{v, false, ""};
+        if (v == sorted.back()) d.why = "newest";
+        for (const auto& [t, tv] : tags)
+            if (d.why.empty() && tv == v) d.why = "tag " + t;
+        if (auto it = users.find(v); d.why.empty() && it != users.end() && !it->second.empty())
+            d.why = "used by zone " + it->second.front();
+        if (d.why.empty()) {
+            d.remove = true;
+            d.why = "unused";
+        }
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+Result<void> check_tag(const std::string& tag) {
+    auto r = Store::check_name(tag);
+    if (!r) return make_error(kCodeInvalid, "invalid tag '" + tag + "': the rules of image names apply");
+    if (std::all_of(tag.begin(), tag.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return make_error(kCodeInvalid, "invalid tag '" + tag + "': all digits reads as a version");
+    return ok();
 }
 
 } // namespace zone::images

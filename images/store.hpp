@@ -5,8 +5,12 @@
 //   <images_dir>/<name>/.lock          flock'ed by a build of <name> for its whole length
 //   <images_dir>/<name>/.build-XXXXXX  a build in progress (stale ones: removed by the next build)
 //   <images_dir>/<name>/<N>/           a committed version, N = 1, 2, 3, ...
+//   <images_dir>/<name>/tags.json      {"TAG": N, ...}
+//   <images_dir>/<name>/.last          the highest version ever committed (never reused)
 #pragma once
 
+#include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -50,7 +54,47 @@ struct ImageVersion {
 };
 
 // Progress of a long build: one short line at a time ("copying busybox").
+// A line that starts with '\r' (kTransient) only updates the current status
+// ("unpacked 2000 entries"): a terminal overwrites it in place.
 using ProgressFn = void (*)(void* ctx, const std::string& line);
+inline constexpr char kTransient = '\r';
+
+// Fills the empty root of a new version: `rootfd` is the directory (0755
+// root:root), `rootfs` its path (for tools that take one, like debootstrap),
+// `version` the number it will be committed as.
+using Filler =
+    std::function<Result<void>(int rootfd, const std::string& rootfs, unsigned version)>;
+
+struct NewVersion {
+    std::string source;        // the manifest's "source"
+    unsigned parent = 0;       // version it derives from, 0 = none
+    unsigned version = 0;      // 0 = the next one; else exactly this one (import)
+    std::string expect_digest; // when set, the new tree must have this digest (import)
+};
+
+// What a build reads besides its source string.
+struct BuildOptions {
+    int source_fd = -1;          // tar: the archive; oci: the layout directory (else opened by path)
+    bool allow_devices = false;  // keep device nodes of tar/oci sources instead of refusing them
+};
+
+// Which zones use which version of one image (derived from the zones' state
+// and configuration by the daemon, never counted: docs/images.md).
+using Users = std::map<unsigned, std::vector<std::string>>;
+
+struct GcDecision {
+    unsigned version = 0;
+    bool remove = false;
+    std::string why; // "newest", "tag stable", "used by zone web", "unused"
+};
+
+// Pure: gc keeps the newest version, every tagged one and every one in use;
+// the rest goes. One decision per version, ascending.
+std::vector<GcDecision> plan_gc(const std::vector<unsigned>& versions,
+                                const std::map<std::string, unsigned>& tags, const Users& users);
+
+// Tag names: like image names, but not all digits (so NAME@TAG never reads as a version).
+Result<void> check_tag(const std::string& tag);
 
 class Store {
   public:
@@ -69,8 +113,31 @@ class Store {
     // Builds the next version of `name` from `source` ("busybox").
     // Builds of the same name are serialized (flock on <name>/.lock), across
     // threads and processes alike.
+    // Sources: busybox, debootstrap[:SUITE], tar:FILE, oci:DIR (docs/images.md).
     Result<ImageVersion> build(const std::string& name, const std::string& source,
-                               ProgressFn progress = nullptr, void* ctx = nullptr) const;
+                               ProgressFn progress = nullptr, void* ctx = nullptr,
+                               const BuildOptions& opts = {}) const;
+    // The general form: a new version filled by `fill`, committed atomically
+    // (size and digest computed) or, on any failure, not at all.
+    Result<ImageVersion> create(const std::string& name, const NewVersion& nv, const Filler& fill,
+                                ProgressFn progress = nullptr, void* ctx = nullptr) const;
+
+    // Tags of an image (empty when none).
+    Result<std::map<std::string, unsigned>> tags(const std::string& name) const;
+    // Points `tag` at an existing version (moving it if it pointed elsewhere).
+    Result<void> tag(const std::string& name, unsigned version, const std::string& tag) const;
+    Result<void> untag(const std::string& name, const std::string& tag) const;
+
+    // Removes one version (tags on it go too). The caller has checked that no
+    // zone uses it. Atomic for readers: renamed away first, then deleted.
+    Result<void> remove_version(const std::string& name, unsigned version) const;
+    // Removes an image with all its versions and tags.
+    Result<void> remove_image(const std::string& name) const;
+    // Applies plan_gc to `name` with its users; returns the decisions taken.
+    Result<std::vector<GcDecision>> gc(const std::string& name, const Users& users,
+                                       bool dry_run = false) const;
+    // Image names in the store, sorted.
+    Result<std::vector<std::string>> names() const;
 
     // The host binary the "busybox" source copies; settable for tests.
     void set_busybox_path(std::string path) { busybox_ = std::move(path); }

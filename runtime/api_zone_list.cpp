@@ -10,6 +10,16 @@ std::string ip_type_short(const config::ZoneConfig& cfg) {
     return t == "exclusive" ? "excl" : t;
 }
 
+// The newest version of a floating zone's image (image=NAME), which it boots
+// on next; 0 for pinned zones and copies.
+unsigned newest_for(Daemon& d, const Zone& z) {
+    if (z.config.get_or("root-type", "overlay") == "copy") return 0;
+    auto ref = config::parse_image_ref(z.config.get_or("image", ""));
+    if (!ref || ref->version != 0) return 0;
+    auto v = d.images().resolve(ref->name, 0);
+    return v ? v->manifest.version : 0;
+}
+
 api::json describe(Zone& z, Daemon& d) {
     const Paths& paths = d.paths();
     const ZoneStatus& st = z.status;
@@ -43,6 +53,7 @@ Result<api::json> zone_list(Call& c) {
         if (!lk) continue;  // busy for long: skipped rather than hanging the list
         if (!(*lk)->exists || !c.can_see(**lk)) continue;
         zones.push_back(describe(**lk, c.daemon));
+        zones.back()["image_newest"] = newest_for(c.daemon, **lk);
     }
     return api::json{{"zones", zones}};
 }

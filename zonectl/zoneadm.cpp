@@ -69,6 +69,9 @@ int list(Tool& t, const std::vector<std::string>& args) {
         std::string image = str(z, "image");
         unsigned ver = z.value("image_version", 0U);
         if (!image.empty() && ver && image.find('@') == std::string::npos) image += "@" + std::to_string(ver);
+        // A floating zone (image=NAME) picks a newer version up at its next boot.
+        unsigned newest = z.value("image_newest", 0U);
+        if (ver && newest > ver) image += " (" + std::to_string(newest) + " waits)";
         if (parseable) {
             std::printf("%s:%s:%s:%s:%s:%s:%s\n", ids.c_str(), str(z, "name").c_str(),
                         str(z, "state").c_str(), esc(str(z, "path")).c_str(), str(z, "uuid").c_str(),

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "images/busybox.hpp"
+#include "images/debootstrap.hpp"
+#include "images/tree.hpp"
 #include "images/store.hpp"
 #include "runtime/common/fs.hpp"
 
@@ -191,9 +193,17 @@ TEST(Images_Store, BuildRefusesBadInputWithoutLeavingAnything) {
     auto r = s.build("bad/name", "busybox");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, "EINVAL");
-    r = s.build("gold", "tar:/nowhere");
+    r = s.build("gold", "rsync:/nowhere");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, "EINVAL");
+    r = s.build("gold", "debootstrap:Bad_Suite");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, "EINVAL");
+    // A missing archive is found missing before anything is created.
+    r = s.build("gold", "tar:/nowhere");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, "ENOENT");
+    EXPECT_NE(r.error().message().find("/nowhere"), std::string::npos) << r.error().message();
     EXPECT_FALSE(fs::exists(images));
 
     // A dynamically linked "busybox" (this test binary) is refused before
@@ -285,4 +295,76 @@ TEST(Images_Busybox, PlanHasUsersModesAndLinks) {
             before |= p.entries[j].path == parent;
         EXPECT_TRUE(before) << path;
     }
+}
+
+// ---- archive member names --------------------------------------------------------
+
+TEST(Images_Tree, SplitMemberNormalizesAndRefuses) {
+    using V = std::vector<std::string>;
+    EXPECT_EQ(*tree::split_member("./a/b/"), (V{"a", "b"}));
+    EXPECT_EQ(*tree::split_member("a//b/./c"), (V{"a", "b", "c"}));
+    EXPECT_EQ(*tree::split_member("./"), V{});
+    EXPECT_EQ(*tree::split_member("."), V{});
+    EXPECT_EQ(*tree::split_member("..."), V{"..."});
+    EXPECT_EQ(*tree::split_member("a/..b"), (V{"a", "..b"}));
+    for (const char* bad : {"", "/etc/passwd", "../x", "a/../../x", "a/..", "a/\nb", "a/\x7f"}) {
+        auto r = tree::split_member(bad);
+        ASSERT_FALSE(r) << bad;
+        EXPECT_EQ(r.error().code, "EINVAL");
+        EXPECT_NE(r.error().message().find("entry '"), std::string::npos) << r.error().message();
+    }
+    EXPECT_FALSE(tree::split_member("a/" + std::string(300, 'x')));
+    EXPECT_EQ(tree::join({"a", "b", "c"}, 2), "a/b");
+    EXPECT_EQ(tree::join({"a"}, 0), ".");
+}
+
+TEST(Images_Tree, DigestIgnoresTimesButNotContentOrModes) {
+    TempDir tmp;
+    std::string r = tmp.path() + "/r";
+    ASSERT_TRUE(fs::mkdir_p(r + "/d"));
+    ASSERT_TRUE(fs::write_file_atomic(r + "/d/f", "hello", 0644));
+    ASSERT_EQ(::symlink("d/f", (r + "/l").c_str()), 0);
+    auto digest_of = [&] {
+        auto fd = fs::open_dir(r);
+        EXPECT_TRUE(fd);
+        auto d = tree::digest(fd->get(), r);
+        EXPECT_TRUE(d) << d.error().message();
+        return d ? *d : std::string();
+    };
+    std::string d1 = digest_of();
+    EXPECT_EQ(d1.rfind("sha256:", 0), 0u);
+    struct timespec old[2] = {{1000, 0}, {1000, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, (r + "/d/f").c_str(), old, 0), 0);
+    EXPECT_EQ(digest_of(), d1);
+    ASSERT_EQ(::chmod((r + "/d/f").c_str(), 0600), 0);
+    std::string d2 = digest_of();
+    EXPECT_NE(d2, d1);
+    ASSERT_TRUE(fs::write_file_atomic(r + "/d/f", "hellO", 0600));
+    EXPECT_NE(digest_of(), d2);
+}
+
+// ---- apt sources -------------------------------------------------------------------
+
+TEST(Images_Debootstrap, MirrorFromSources) {
+    EXPECT_EQ(mirror_from_sources_list("# comment\n"
+                                       "deb http://security.debian.org/debian-security bookworm-security main\n"
+                                       "deb [arch=amd64 signed-by=/k.gpg] http://mirror.example/debian bookworm main\n"),
+              "http://mirror.example/debian");
+    EXPECT_EQ(mirror_from_sources_list("deb-src http://a/debian bookworm main\n"), "");
+    EXPECT_EQ(mirror_from_sources_list("deb http://b/debian bookworm main # trailing\n"), "http://b/debian");
+    EXPECT_EQ(mirror_from_deb822("Types: deb\n"
+                                 "URIs: http://deb.debian.org/debian-security\n"
+                                 "Suites: bookworm-security\n\n"
+                                 "Types: deb-src\nURIs: http://src/debian\n\n"
+                                 "Types: deb\nURIs: http://off/debian\nEnabled: no\n\n"
+                                 "# a comment\n"
+                                 "Types: deb deb-src\n"
+                                 "URIs: http://deb.debian.org/debian\n"
+                                 "Suites: bookworm bookworm-updates\n"),
+              "http://deb.debian.org/debian");
+    EXPECT_EQ(mirror_from_deb822(""), "");
+    EXPECT_TRUE(check_suite("bookworm"));
+    EXPECT_TRUE(check_suite("sid"));
+    for (const char* bad : {"", "Bookworm", "../x", "a b", "-x"}) EXPECT_FALSE(check_suite(bad)) << bad;
+    EXPECT_EQ(debootstrap_tarball("/c", "bookworm", "amd64"), "/c/bookworm-minbase-amd64.tar.gz");
 }
