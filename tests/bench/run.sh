@@ -27,6 +27,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$here/build}
 out=${OUT:-$here/docs/benchmarks.md}
+# The memory section (tests/bench/memory.sh) of the page: kept as it is.
+memory_section=$(sed -n '/^<!-- memory-bench begin -->$/,/^<!-- memory-bench end -->$/p' "$out" 2>/dev/null || true)
 runs=${RUNS:-100}
 rounds=${ROUNDS:-5}
 warmup=${WARMUP:-3}
@@ -369,3 +371,4 @@ python3 "$here/tests/bench/report.py" --dir "$W" --runs "$runs" --rounds "$round
     --load-before "$load_before" --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" >"$out.tmp"
 mv "$out.tmp" "$out"
 log "wrote $out"
+if [ -n "$memory_section" ]; then printf '\n%s\n' "$memory_section" >>"$out"; fi
