@@ -66,6 +66,22 @@ def rollup(pid):
     return out
 
 
+def task_kernel(pid):
+    """kB of kernel memory a process has for itself alone: its page tables
+    (VmPTE) and a kernel stack per thread (16 KiB on x86-64)."""
+    pte = threads = 0
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmPTE:"):
+                    pte = int(line.split()[1])
+                elif line.startswith("Threads:"):
+                    threads = int(line.split()[1])
+    except OSError:
+        pass
+    return pte + 16 * threads
+
+
 def cgroup_bytes(d):
     for name in ("memory.current", "memory.usage_in_bytes"):
         try:
@@ -85,20 +101,21 @@ def sample(argv):
     assert rest[:1] == ["--"], "usage: sample FILE SYSTEM N [--cgroup DIR] -- GROUP..."
     groups = [[int(p) for p in g.split(",") if p] for g in rest[1:]]
     kids = children_map()
-    pss = rss = private = nproc = 0
+    pss = rss = private = nproc = ktask = 0
     for g in groups:
         for pid in descendants(g, kids):
             r = rollup(pid)
             if r is None:
                 continue
             nproc += 1
+            ktask += task_kernel(pid)
             pss += r.get("Pss", 0)
             rss += r.get("Rss", 0)
             private += r.get("Private_Clean", 0) + r.get("Private_Dirty", 0)
     m = meminfo()
     rec = {
         "system": system, "n": n, "containers": len(groups), "processes": nproc,
-        "pss": pss, "rss": rss, "private": private,
+        "pss": pss, "rss": rss, "private": private, "ktask": ktask,
         "used": m["MemTotal"] - m["MemAvailable"],
         "kernel": m.get("Slab", 0) + m.get("PageTables", 0) + m.get("KernelStack", 0),
         "cgroup": (cgroup_bytes(cgroup) // 1024) if cgroup and cgroup_bytes(cgroup) is not None else None,
@@ -164,35 +181,42 @@ def report(argv):
     p("- **private** (samples only): `Private_Clean + Private_Dirty` summed, pages only one process "
       "maps; not additive (a binary only the first container runs is private to it, then shared).")
     p("- **Rss**: what `ps` shows summed, shared pages counted in every process (for contrast).")
-    p("- **host used**: `MemTotal − MemAvailable` of `/proc/meminfo`, and **kernel**: "
-      "`Slab + PageTables + KernelStack` (namespaces, mounts, cgroups, page tables, task stacks): "
-      "whole-host numbers, so other work on the machine adds noise to them.")
-    p("- **cgroup**: the `memory.usage_in_bytes` of the zones' cgroup parent (cgroup v1 memory "
-      "controller, hierarchical; ours only: it charges pages to the cgroup that first touched them).")
+    p("- **page tables + stacks**: the kernel memory the containers' processes have each for "
+      "themselves: `VmPTE` of `/proc/PID/status` plus a 16 KiB kernel stack per thread.")
+    p("- **host kernel**: `Slab + PageTables + KernelStack` of `/proc/meminfo` (adds the namespaces, "
+      "mounts, cgroups, dentries and inodes of the containers), and **host used**: "
+      "`MemTotal − MemAvailable`: whole-host numbers, so every other process on the machine moves "
+      "them; on a busy machine host used is noise (its slope is not shown) and host kernel is rough.")
+    p("- **cgroup**: `memory.current` (v2) or `memory.usage_in_bytes` (v1) of the zones' cgroup "
+      "parent, when the zones have a memory cgroup (they get `capped-memory physical=1G`, far above "
+      "their use, for that); \"–\" when they have none (zoned found no memory controller it could "
+      "use). It is the zones' user and kernel memory as the kernel charges it: a page goes to the "
+      "cgroup that first touched it, so the image's page cache, read first by `zoned` or an "
+      "earlier zone, is not in it.")
     p()
     p("| container | Pss per extra (kB) | Pss per extra ÷ zones' | Rss per extra (kB) | "
-      "host used per extra (kB) | kernel per extra (kB) | cgroup per extra (kB) |")
+      "page tables + stacks per extra (kB) | host kernel per extra (kB) | cgroup per extra (kB) |")
     p("|---|---:|---:|---:|---:|---:|---:|")
     for s in systems:
         pts = by[s]
-        sl = {k: slope([(r["n"], r[k]) for r in pts]) for k in ("pss", "private", "rss", "used", "kernel", "cgroup")}
+        sl = {k: slope([(r["n"], r.get(k)) for r in pts]) for k in ("pss", "rss", "ktask", "kernel", "cgroup")}
         base.setdefault("pss", sl["pss"])
         ratio = sl["pss"] / base["pss"] if base["pss"] and sl["pss"] is not None else None
         name = f"**{labels.get(s, s)}**" if s == systems[0] else labels.get(s, s)
         p(f"| {name} | {fmt(sl['pss'])} | {fmt(ratio, 2)} | {fmt(sl['rss'])} | "
-          f"{fmt(sl['used'])} | {fmt(sl['kernel'])} | {fmt(sl['cgroup'])} |")
+          f"{fmt(sl['ktask'])} | {fmt(sl['kernel'])} | {fmt(sl['cgroup'])} |")
     p()
     p("The samples (kB; processes: how many processes the containers and their helpers are):")
     p()
-    p("| container | running | processes | Pss | private | Rss | host used − at start | kernel − at start |")
-    p("|---|---:|---:|---:|---:|---:|---:|---:|")
+    p("| container | running | processes | Pss | private | Rss | page tables + stacks | cgroup | host used − at start | host kernel − at start |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s in systems:
         start = meta["start"].get(s, {})
         for r in by[s]:
             used = r["used"] - start["used"] if "used" in start else None
             kern = r["kernel"] - start["kernel"] if "kernel" in start else None
             p(f"| {labels.get(s, s)} | {r['n']} | {r['processes']} | {fmt(r['pss'])} | {fmt(r['private'])} | "
-              f"{fmt(r['rss'])} | {fmt(used)} | {fmt(kern)} |")
+              f"{fmt(r['rss'])} | {fmt(r.get('ktask'))} | {fmt(r.get('cgroup'))} | {fmt(used)} | {fmt(kern)} |")
     p()
     for note in meta.get("notes", []):
         p(f"- {note}")

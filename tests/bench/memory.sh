@@ -218,7 +218,8 @@ run_zones() { # SYSTEM ROOT-TYPE
     python3 "$here/tests/bench/memory.py" start "$starts" "$sys"
     for ((i = 1; i <= max; i++)); do
         z=$sys-$i
-        zonecfg -z "$z" "create; set image=base; set root-type=$rt; commit" >/dev/null
+        # A memory cap far above the use: then the zone has a memory cgroup to read.
+        zonecfg -z "$z" "create; set image=base; set root-type=$rt; add capped-memory; set physical=1G; end; commit" >/dev/null
         zones+=("$z")
         zoneadm -z "$z" install >/dev/null
         zoneadm -z "$z" boot
@@ -231,7 +232,9 @@ run_zones() { # SYSTEM ROOT-TYPE
             zone_groups=()
             for ((k = 1; k <= i; k++)); do zone_groups+=("$(zone_pids "$sys-$k")"); done
             settle
-            for d in /sys/fs/cgroup/memory/"$cg"; do [ -d "$d" ] && cgdir=$d; done
+            for d in /sys/fs/cgroup/memory/"$cg" /sys/fs/cgroup/"$cg"; do
+                if [ -f "$d/memory.current" ] || [ -f "$d/memory.usage_in_bytes" ]; then cgdir=$d; fi
+            done
             sample "$sys" "$i" ${cgdir:+--cgroup "$cgdir"} -- "${zone_groups[@]}"
         fi
     done
