@@ -206,6 +206,45 @@ def report(argv):
         p(f"| {name} | {fmt(sl['pss'])} | {fmt(ratio, 2)} | {fmt(sl['rss'])} | "
           f"{fmt(sl['ktask'])} | {fmt(sl['kernel'])} | {fmt(sl['cgroup'])} |")
     p()
+    slopes = {x: {k: slope([(r["n"], r.get(k)) for r in by[x]]) for k in ("pss", "ktask", "kernel")}
+              for x in systems}
+    short = {"zones-copy": "copy zones", "nspawn": "systemd-nspawn"}
+    z = slopes.get("zones", {}).get("pss")
+    if z:
+        p("Reading it:")
+        p()
+        line = f"- One more zone over the gold image costs {fmt(z)} kB of Pss"
+        if "zones-copy" in slopes and slopes["zones-copy"]["pss"] is not None:
+            c = slopes["zones-copy"]["pss"]
+            line += (f"; one more zone with `root-type=copy` costs {fmt(c)} kB ({c / z:.1f}×): the "
+                     f"{fmt(c - z)} kB between them is the resident part of the busybox binary, which "
+                     "every copy maps alone and the overlay zones map once for all.")
+        else:
+            line += "."
+        p(line)
+        peers = [x for x in systems if x not in ("zones", "zones-copy") and slopes[x]["pss"] is not None]
+        if peers:
+            p("- The peers, per extra container, as a multiple of a zone: " + "; ".join(
+                f"{labels.get(x, x)} {slopes[x]['pss'] / z:.2f}×" for x in peers) +
+              ". Those with a root file system of their own per container pay for their own copy of "
+              "the binary as `root-type=copy` does (lxc would share too with containers made as overlay "
+              "snapshots of one, `lxc-copy -s -B overlay`, which is not what `lxc-create` makes); bwrap binding one directory into every sandbox "
+              "shares its pages as the overlay does, and has no resident monitor per sandbox and no "
+              "writable root.")
+        rz, rc = slope([(r["n"], r["rss"]) for r in by["zones"]]), None
+        if "zones-copy" in by:
+            rc = slope([(r["n"], r["rss"]) for r in by["zones-copy"]])
+        p("- Rss counts a shared page in every process that maps it, so it cannot tell shared from "
+          f"copied: {fmt(rz)} kB per extra zone" + (f", {fmt(rc)} kB per extra copy zone" if rc else "") +
+          "; Pss can.")
+        kt = {x: slopes[x]["ktask"] for x in systems if slopes[x]["ktask"] is not None}
+        if kt:
+            p("- Kernel memory of the processes themselves (page tables, stacks) per extra container: "
+              + ", ".join(f"{short.get(x, x)} {fmt(v)} kB" for x, v in kt.items())
+              + ": it follows the number of processes (a zone is five: monitor, init and the three of "
+              "the workload). The whole-host kernel slope adds namespaces, mounts and cgroups but "
+              "moves with everything else on the machine.")
+        p()
     p("The samples (kB; processes: how many processes the containers and their helpers are):")
     p()
     p("| container | running | processes | Pss | private | Rss | page tables + stacks | cgroup | host used − at start | host kernel − at start |")
