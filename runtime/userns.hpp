@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <sys/types.h>
 #include <vector>
 
@@ -59,6 +60,47 @@ struct Handoff {
 };
 inline constexpr int kMaxHandoff = 32; // the root and up to 31 lofs trees
 Result<std::vector<Handoff>> plan_handoff(const BootSpec& spec);
+
+// ---- parent side, before clone: the lofs trees, locked ----------------------
+//
+// A mount the zone's root could remount would let it clear `ro` (or nosuid,
+// nodev, noexec) of a lofs: a `system` zone holds CAP_SYS_ADMIN over its
+// mount namespace. The kernel locks those flags (MNT_LOCK_READONLY, ...) on
+// mounts it *copies* into a mount namespace of a less privileged user
+// namespace, and a bind or open_tree clone of a locked mount stays locked;
+// a detached tree moved in (as the root is) is not copied and stays unlocked.
+// So the monitor mounts each lofs tree, with its flags set, on a private
+// tmpfs in its own mount namespace before clone3; clone3 copies it into the
+// zone's namespace locked; the child clones its locked copy onto the fs
+// dir (open_tree from an O_PATH fd of the stage, opened before BecomeRoot),
+// and the monitor unmounts the stage as soon as clone3 returned.
+
+// Where the monitor stages the lofs trees: beside the zone's mountpoint;
+// tree i (spec.fs index) at <stage>/<i>.
+std::string lofs_stage_path(const BootSpec& spec);
+
+// The staged trees; unmounted (MNT_DETACH) and the directory removed when
+// destroyed. Empty (nothing mounted) for a zone without lofs or userns.
+class LofsStage {
+  public:
+    LofsStage() = default;
+    explicit LofsStage(std::string path) : path_(std::move(path)) {}
+    LofsStage(LofsStage&& o) noexcept : path_(std::exchange(o.path_, {})) {}
+    LofsStage& operator=(LofsStage&& o) noexcept {
+        if (this != &o) {
+            reset();
+            path_ = std::exchange(o.path_, {});
+        }
+        return *this;
+    }
+    ~LofsStage() { reset(); }
+    void reset();
+
+  private:
+    std::string path_;
+};
+
+Result<LofsStage> stage_lofs_before_clone(const BootSpec& spec);
 
 // ---- parent side, the child blocked at sync #1 ------------------------------
 
