@@ -3,14 +3,17 @@
 // (runtime/id_ranges.*), so the zone's root is an unprivileged uid on the host.
 //
 // The start sequence with a user namespace (monitor.cpp, child_plan.cpp):
+//   parent: stage_lofs_before_clone (the lofs trees, so that clone3 copies
+//           them locked: below);
 //   clone3(CLONE_NEWUSER | the other namespaces); the child blocks at sync #1;
 //   parent: write_maps_from_parent (uid_map, gid_map), then
-//           build_mounts_from_parent: the zone's root and its lofs trees as
-//           detached mounts, made by the host's root (see below);
-//   sync #1 carries those mounts to the child (SCM_RIGHTS);
-//   child:  opens its mountpoint (the host's uid 0 still walks the 0700 state
-//           dirs), becomes uid/gid 0 inside (the range base outside), attaches
-//           the root and the lofs trees, mounts proc, sysfs, devpts, tmpfs as
+//           build_mounts_from_parent: the zone's root as a detached mount,
+//           made by the host's root (see below);
+//   sync #1 carries that mount to the child (SCM_RIGHTS);
+//   child:  opens its mountpoint and the lofs stage (the host's uid 0 still
+//           walks the 0700 state dirs), becomes uid/gid 0 inside (the range
+//           base outside), attaches the root and clones of its locked copies
+//           of the lofs trees, mounts proc, sysfs, devpts, tmpfs as
 //           the owner of its namespaces, pivot_root, confinement, exec.
 //
 // The root is an overlay the parent builds with the new mount API: the gold
@@ -109,7 +112,8 @@ Result<LofsStage> stage_lofs_before_clone(const BootSpec& spec);
 Result<void> write_maps_from_parent(pid_t child, uint32_t base, uint32_t count);
 
 // The mounts of plan_handoff(spec), each a detached mount fd, built by the
-// host's root for the child's user namespace (after write_maps_from_parent).
+// host's root for the child's user namespace (after write_maps_from_parent):
+// the root only; the lofs slots stay empty (staged before clone instead).
 Result<std::vector<UniqueFd>> build_mounts_from_parent(const BootSpec& spec, pid_t child);
 
 // ---- child side: raw system calls only ---------------------------------------
