@@ -12,6 +12,7 @@
 
 #include <seccomp.h>
 
+#include "runtime/auth.hpp"
 #include "runtime/caps.hpp"
 #include "runtime/config/seccomp_props.hpp"
 #include "runtime/config/zone_config.hpp"
@@ -236,6 +237,23 @@ TEST(SeccompSocket, SystemDoesNotFilterFamilies) {
         EXPECT_EQ(on(f, AUDIT_ARCH_X86_64, SYS_socket, {uint64_t(fam)}), kAllow) << fam;
 }
 #endif
+
+} // namespace
+} // namespace zone
+
+namespace zone {
+namespace {
+
+// A member of a creator group may narrow the filter, never widen it.
+TEST(SeccompProps, CreatorsMayDenyButNotAllow) {
+    auth::CreatorPolicy p;
+    p.group = "qa";
+    auto cfg = zone_with({}, {"ptrace"});
+    EXPECT_TRUE(auth::check_creator_bounds(cfg, p).empty());
+    cfg = zone_with({"keyctl"}, {});
+    EXPECT_THAT(auth::check_creator_bounds(cfg, p),
+                ::testing::Contains(HasSubstr("seccomp-allow: system calls beyond the profile's")));
+}
 
 } // namespace
 } // namespace zone
