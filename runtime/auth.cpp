@@ -168,6 +168,10 @@ void check_privileges(const config::ZoneConfig& cfg, std::vector<std::string>& o
         out.push_back("limitpriv: '" + lp + "' adds " + caps::to_string({set->bits & ~dflt.bits}) +
                       " to the default set");
     }
+    // seccomp-deny only narrows the filter; seccomp-allow widens it.
+    const config::PropValue* allow = cfg.get("seccomp-allow");
+    if (allow && !(allow->is_list ? allow->list.empty() : allow->scalar.empty()))
+        out.push_back("seccomp-allow: system calls beyond the profile's are not allowed");
 }
 
 void check_caps(const config::ZoneConfig& cfg, const CreatorPolicy& p,

@@ -73,6 +73,7 @@ const char* fd_path(char (&buf)[32], int fd) {
 struct Walker {
     int rootfd = -1;
     int mountpoint = -1;         // userns: the mountpoint, opened before BecomeRoot
+    int stage = -1;              // userns: the lofs stage, opened before BecomeRoot
     const int* fds = nullptr;    // userns: the mounts received at sync #1, by slot
     int nfds = 0;
 
@@ -110,13 +111,21 @@ struct Walker {
     }
 
     int attach_in(const Op& op) {
-        int from = slot_fd(op);
+        int staged = -1;
+        if (op.path) {
+            // Our copy of the staged tree is locked (ro, nosuid, ... cannot be
+            // cleared); a clone of it is too, and may be moved.
+            staged = static_cast<int>(::syscall(SYS_open_tree, stage, op.path,
+                                                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+            if (staged < 0) return -1;
+        }
+        int from = op.path ? staged : slot_fd(op);
         if (from < 0) return -1;
         int fd = walk(rootfd, op.components, true, 0755);
-        if (fd < 0) return -1;
-        int r = move_onto(from, fd);
+        int r = fd < 0 ? -1 : move_onto(from, fd);
         int e = errno;
-        ::close(fd);
+        if (fd >= 0) ::close(fd);
+        if (staged >= 0) ::close(staged);
         errno = e;
         return r;
     }
@@ -191,6 +200,8 @@ struct Walker {
         if (::chdir("/") < 0) return -1;
         ::close(rootfd);
         rootfd = -1;
+        if (stage >= 0) ::close(stage);
+        stage = -1;
         return 0;
     }
 
@@ -243,6 +254,9 @@ struct Walker {
             return ::sethostname(op.path, n);
         }
         case OpKind::LoopbackUp: return loopback_up();
+        case OpKind::OpenStage:
+            stage = ::open(op.path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            return stage < 0 ? -1 : 0;
         case OpKind::OpenMountpoint:
             mountpoint = ::open(op.path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             return mountpoint < 0 ? -1 : 0;

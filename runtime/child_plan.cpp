@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "runtime/userns.hpp"
+
 namespace zone {
 
 const char* ChildPlan::keep(std::string s) {
@@ -81,6 +83,14 @@ void plan_userns_root(ChildPlan& p, const BootSpec& s) {
     Op mp{OpKind::OpenMountpoint, "open the mountpoint " + s.mountpoint};
     mp.path = p.keep(s.mountpoint);
     p.ops.push_back(std::move(mp));
+    bool lofs = false;
+    for (const auto& f : s.fs) lofs = lofs || f.type != "tmpfs";
+    if (lofs) {
+        std::string stage = userns::lofs_stage_path(s);
+        Op st{OpKind::OpenStage, "open the lofs stage " + stage};
+        st.path = p.keep(stage);
+        p.ops.push_back(std::move(st));
+    }
     p.ops.push_back(Op{OpKind::BecomeRoot, "become root in the zone's user namespace (host uid " +
                                                std::to_string(s.uid_base) + ")"});
     p.ops.push_back(Op{OpKind::MakePrivate, "mount --make-rprivate /"});
@@ -155,6 +165,7 @@ ChildPlan plan_child(const BootSpec& s, const std::string& console_path) {
             Op at{OpKind::AttachIn, "attach fs " + f.special + " on " + f.dir};
             at.components = split_path(p, f.dir);
             at.slot = slot++;
+            at.path = p.keep(std::to_string(static_cast<size_t>(&f - s.fs.data())));
             p.ops.push_back(std::move(at));
         } else {
             mount_in(p, what, p.keep(f.special), nullptr, MS_BIND | MS_REC, nullptr, f.dir);

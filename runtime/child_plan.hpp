@@ -31,7 +31,9 @@ enum class OpKind {
     OpenMountpoint,  // O_PATH open of the mountpoint while the host's uid 0 still walks the path
     BecomeRoot,      // setresgid/setgroups/setresuid 0 inside the user namespace (the range base)
     AttachRoot,      // move the root the parent built (fd slot) onto the mountpoint; opens the root fd
-    AttachIn,        // move a tree the parent cloned (fd slot) onto a directory inside the root
+    AttachIn,        // move a tree the parent cloned (fd slot) onto a directory inside the root;
+                     // with `path`: a clone of the locked copy <stage>/<path> (userns.hpp)
+    OpenStage,       // O_PATH open of the lofs stage while the host's uid 0 still walks the path
 };
 
 struct Op {

@@ -1,6 +1,9 @@
 #include "confine.hpp"
 
+#include <algorithm>
+
 #include "runtime/api/protocol.hpp"
+#include "runtime/config/seccomp_props.hpp"
 
 namespace zone {
 
@@ -28,15 +31,23 @@ Result<Confinement> ConfinementCache::for_config(const config::ZoneConfig& cfg) 
     std::lock_guard g(mu_);
     if (last_cap_ < 0) last_cap_ = caps::kernel_last_cap();
     c.last_cap = last_cap_;
-    auto key = std::make_pair(static_cast<int>(profile), c.caps.bits);
+    // The zone's own additions; `system` always has a user namespace (above):
+    // the kernel confines its mounts to what that namespace owns, so the
+    // mount family opens unless the zone denies a call of it.
+    sec::Additions extra{config::seccomp_allow(cfg), config::seccomp_deny(cfg)};
+    if (profile == caps::Profile::System)
+        for (auto& name : sec::mount_family())
+            if (std::find(extra.deny.begin(), extra.deny.end(), name) == extra.deny.end())
+                extra.allow.push_back(std::move(name));
+    for (auto* v : {&extra.allow, &extra.deny}) {
+        std::sort(v->begin(), v->end());
+        v->erase(std::unique(v->begin(), v->end()), v->end());
+    }
+    Key key{static_cast<int>(profile), c.caps.bits, extra.allow, extra.deny};
     auto it = filters_.find(key);
     if (it == filters_.end()) {
-        // `system` always has a user namespace (above): the kernel confines
-        // its mounts to what that namespace owns, so the mount family opens.
-        sec::Additions extra;
-        if (profile == caps::Profile::System) extra.allow = sec::mount_family();
         TRY(f, sec::build_filter(profile, c.caps, extra));
-        it = filters_.emplace(key, std::make_shared<const sec::Filter>(std::move(f))).first;
+        it = filters_.emplace(std::move(key), std::make_shared<const sec::Filter>(std::move(f))).first;
     }
     c.filter = it->second;
     return c;

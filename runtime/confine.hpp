@@ -1,13 +1,16 @@
 // A zone's confinement from its configuration: the capability set
 // (limitpriv over the profile's default) and the seccomp filter, built in
-// zoned once per distinct (profile, capabilities) and shared by every boot
+// zoned once per distinct (profile, capabilities, seccomp additions) and shared by every boot
 // and zlogin that needs it: the hardened filter costs ~19 ms to build.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "runtime/caps.hpp"
 #include "runtime/config/zone_config.hpp"
@@ -33,7 +36,10 @@ class ConfinementCache {
 
   private:
     std::mutex mu_;
-    std::map<std::pair<int, uint64_t>, std::shared_ptr<const sec::Filter>> filters_;
+    // Key: profile, capability bits, and the zone's seccomp-allow/-deny
+    // (sorted): two zones share a filter only when all three agree.
+    using Key = std::tuple<int, uint64_t, std::vector<std::string>, std::vector<std::string>>;
+    std::map<Key, std::shared_ptr<const sec::Filter>> filters_;
     int last_cap_ = -1;
 };
 

@@ -21,6 +21,7 @@
 #include "runtime/api/socket.hpp"
 #include "runtime/boot_spec.hpp"
 #include "runtime/caps.hpp"
+#include "runtime/devices.hpp"
 #include "runtime/seccomp.hpp"
 #include "runtime/child_plan.hpp"
 #include "runtime/common/fs.hpp"
@@ -162,6 +163,18 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
     if (::pipe2(report, O_CLOEXEC) < 0) return sys_error("pipe2");
     UniqueFd sync_r(sync[0]), sync_w(sync[1]), report_r(report[0]), report_w(report[1]);
 
+    // No host block device (nor /dev/mem, kmem, port) opens in the zone,
+    // whatever node appears in it (runtime/devices.hpp).
+    if (auto r = devices::attach_policy(cgroup.dirfd()); !r)
+        return std::move(r).error().wrap("attaching the zone's device policy to its cgroup");
+    // The lofs trees, on a private stage that clone3 copies into the zone's
+    // mount namespace with their flags locked (userns.hpp). Unmounted and
+    // removed when this returns: not before, since removing the directory
+    // would detach the child's copy too before it cloned from it.
+    auto stage = userns::stage_lofs_before_clone(spec);
+    if (!stage)
+        return std::move(stage).error().wrap(
+            "setting up the zone's user namespace: staging its lofs file systems");
     int pidfd = -1;
     proc::Clone3Args ca;
     ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |

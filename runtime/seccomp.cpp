@@ -14,6 +14,7 @@
 #include <memory>
 #include <set>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -22,6 +23,7 @@
 #include <seccomp.h>
 
 #include "runtime/common/fd.hpp"
+#include "runtime/config/seccomp_props.hpp"
 #include "runtime/config/zone_config.hpp"
 
 namespace zone::sec {
@@ -263,6 +265,11 @@ constexpr uint32_t kArch = offsetof(seccomp_data, arch);
 constexpr uint32_t kIoctlCmd = offsetof(seccomp_data, args) + sizeof(uint64_t) +
                                (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0);
 constexpr uint32_t kX32Bit = 0x40000000;
+// The low 32 bits of the first argument (socket's family, socketcall's op).
+constexpr uint32_t kArg0 = offsetof(seccomp_data, args) +
+                           (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0);
+constexpr uint32_t kSysSocket = 1; // socketcall's SYS_SOCKET (linux/net.h)
+constexpr int kI386Socket = 359;   // socket(2) on i386 (arch/x86/entry/syscalls/syscall_32.tbl)
 
 // One kernel architecture token with its system call numbers.
 struct ArchNrs {
@@ -291,12 +298,17 @@ uint32_t max_nr(uint32_t arch, const std::set<std::string>& names) {
 
 // Before libseccomp's program: ioctl(TIOCSTI/TIOCLINUX) -> EPERM on every
 // architecture; with `known` (hardened), numbers above the highest of them
-// -> ENOSYS. libseccomp cannot say either: an argument rule under an
-// unconditional allow of the same call is dropped, and it has no ranges.
-std::vector<sock_filter> prelude(const std::set<std::string>* known) {
+// -> ENOSYS; with `families`, socket() of any other address family ->
+// EAFNOSUPPORT and i386 socketcall(SYS_SOCKET), whose family sits in memory
+// the filter cannot read, -> ENOSYS. libseccomp cannot say these: an
+// argument rule under an unconditional allow of the same call is dropped,
+// and it has no ranges.
+std::vector<sock_filter> prelude(const std::set<std::string>* known,
+                                 const std::vector<uint32_t>* families) {
     Asm a;
     const int end = a.new_label(), eperm = a.new_label(), enosys = a.new_label(),
-              ioctl_cmd = a.new_label();
+              ioctl_cmd = a.new_label(), socket_family = a.new_label(),
+              socketcall_op = a.new_label();
     const uint16_t jeq = BPF_JMP | BPF_JEQ | BPF_K, jgt = BPF_JMP | BPF_JGT | BPF_K;
     a.stmt(BPF_LD | BPF_W | BPF_ABS, kArch);
     for (const ArchNrs& ar : kernel_arches()) {
@@ -306,6 +318,14 @@ std::vector<sock_filter> prelude(const std::set<std::string>* known) {
         for (uint32_t arch : {ar.scmp_arch, ar.x32_arch}) {
             int nr = arch ? seccomp_syscall_resolve_name_arch(arch, "ioctl") : -1;
             if (nr >= 0) a.jump(jeq, static_cast<uint32_t>(nr), ioctl_cmd, Asm::kNext);
+            if (!families || !arch) continue;
+            nr = seccomp_syscall_resolve_name_arch(arch, "socket");
+            // libseccomp names i386's socketcall multiplex "socket" (a negative
+            // pseudo number); the direct call of Linux 4.3 is 359.
+            if (nr < 0 && arch == SCMP_ARCH_X86) nr = kI386Socket;
+            if (nr >= 0) a.jump(jeq, static_cast<uint32_t>(nr), socket_family, Asm::kNext);
+            nr = seccomp_syscall_resolve_name_arch(arch, "socketcall");
+            if (nr >= 0) a.jump(jeq, static_cast<uint32_t>(nr), socketcall_op, Asm::kNext);
         }
         if (!known) {
             a.jump_always(end);
@@ -326,6 +346,17 @@ std::vector<sock_filter> prelude(const std::set<std::string>* known) {
     a.stmt(BPF_LD | BPF_W | BPF_ABS, kIoctlCmd);
     a.jump(jeq, TIOCSTI, eperm, Asm::kNext);
     a.jump(jeq, TIOCLINUX, eperm, end);
+    if (families) {
+        // socket(family, ...): the kernel takes an int, the low 32 bits.
+        a.place(socket_family);
+        a.stmt(BPF_LD | BPF_W | BPF_ABS, kArg0);
+        for (uint32_t f : *families)
+            a.jump(jeq, f, end, Asm::kNext);
+        a.stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EAFNOSUPPORT & SECCOMP_RET_DATA));
+        a.place(socketcall_op);
+        a.stmt(BPF_LD | BPF_W | BPF_ABS, kArg0);
+        a.jump(jeq, kSysSocket, enosys, end);
+    }
     a.place(eperm);
     a.stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA));
     a.place(enosys);
@@ -420,6 +451,11 @@ Result<Ctx> system_profile(const Additions& extra) {
 Result<void> check_additions(const Additions& extra) {
     TRY_VOID(check_syscall_names(extra.allow));
     TRY_VOID(check_syscall_names(extra.deny));
+    // zonecfg refuses these already; the filter holds the line on its own.
+    for (auto name : config::never_allowed_syscalls())
+        if (contains(extra.allow, std::string(name).c_str()))
+            return make_error(config::kInvalidConfig, "system call '" + std::string(name) +
+                                                          "' may never be allowed in a zone");
     for (const auto& a : extra.allow)
         if (contains(extra.deny, a.c_str()))
             return make_error(config::kInvalidConfig,
@@ -428,6 +464,12 @@ Result<void> check_additions(const Additions& extra) {
 }
 
 } // namespace
+
+std::vector<uint32_t> socket_families(const caps::CapSet& caps) {
+    std::vector<uint32_t> f = {AF_UNIX, AF_INET, AF_INET6, AF_NETLINK};
+    if (caps.has(CAP_NET_RAW)) f.push_back(AF_PACKET); // the kernel wants net_raw anyway
+    return f;
+}
 
 std::vector<std::string> mount_family() {
     return {kMountFamily.begin(), kMountFamily.end()};
@@ -446,8 +488,12 @@ Result<Filter> build_filter(Profile profile, const caps::CapSet& caps, const Add
     TRY(ctx, profile == Profile::Hardened ? hardened_profile(caps, extra) : system_profile(extra));
     TRY(code, export_bpf(ctx));
     std::set<std::string> known = known_names(extra);
+    std::vector<uint32_t> families = socket_families(caps);
+    bool hardened = profile == Profile::Hardened;
+    // An allowed `socket` lifts the family check, as for clone and mknod.
+    bool check_families = hardened && !contains(extra.allow, "socket");
     Filter f;
-    f.code = prelude(profile == Profile::Hardened ? &known : nullptr);
+    f.code = prelude(hardened ? &known : nullptr, check_families ? &families : nullptr);
     f.code.insert(f.code.end(), code.begin(), code.end());
     if (f.code.size() > BPF_MAXINSNS)
         return make_error("E2BIG", "seccomp filter of " + std::to_string(f.code.size()) +

@@ -25,6 +25,7 @@
 // docs/security.md has the lists and the reasons.
 #pragma once
 
+#include <cstdint>
 #include <linux/filter.h>
 #include <string>
 #include <vector>
@@ -53,6 +54,11 @@ struct Additions {
     std::vector<std::string> allow;
     std::vector<std::string> deny;
 };
+
+// hardened: the address families socket() may create (AF_UNIX, AF_INET,
+// AF_INET6, AF_NETLINK, and AF_PACKET with net_raw); any other answers
+// EAFNOSUPPORT, unless the zone's additions allow `socket` outright.
+std::vector<uint32_t> socket_families(const caps::CapSet& caps);
 
 // The mount family (mount, umount2, pivot_root, fsopen, move_mount, ...):
 // what the system profile denies unless the zone has a user namespace,

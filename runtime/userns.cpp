@@ -8,7 +8,9 @@
 #include <cstring>
 #include <fcntl.h>
 #include <linux/mount.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -175,17 +177,70 @@ Result<std::vector<UniqueFd>> build_mounts_from_parent(const BootSpec& spec, pid
             out.push_back(std::move(root));
             break;
         }
-        case Handoff::Kind::Lofs: {
-            // The host path resolved by the host's root (the zone's root may
-            // not even search the directories above it); not idmapped: the
-            // host's files keep their owners, unmapped ones show as nobody.
-            TRY(tree, clone_tree(h.path, AT_RECURSIVE));
-            out.push_back(std::move(tree));
+        case Handoff::Kind::Lofs:
+            // Staged before clone (stage_lofs_before_clone), so that the
+            // zone's copy is locked; its slot stays empty.
             break;
-        }
         }
     }
     return out;
+}
+
+std::string lofs_stage_path(const BootSpec& spec) {
+    std::string mp = spec.mountpoint;
+    while (mp.size() > 1 && mp.back() == '/') mp.pop_back();
+    return mp + ".lofs";
+}
+
+void LofsStage::reset() {
+    if (path_.empty()) return;
+    ::umount2(path_.c_str(), MNT_DETACH);
+    ::rmdir(path_.c_str());
+    path_.clear();
+}
+
+Result<LofsStage> stage_lofs_before_clone(const BootSpec& spec) {
+    bool any = false;
+    for (const auto& f : spec.fs) any = any || f.type != "tmpfs";
+    if (!spec.userns() || !any) return LofsStage{};
+    std::string stage = lofs_stage_path(spec);
+    // What a monitor that died here left behind.
+    ::umount2(stage.c_str(), MNT_DETACH);
+    if (::mkdir(stage.c_str(), 0700) < 0 && errno != EEXIST) return sys_error("mkdir(" + stage + ")");
+    if (::mount("zone-lofs", stage.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                "mode=0755,size=16k") < 0) {
+        Error e = sys_error("mount(tmpfs, " + stage + ")");
+        ::rmdir(stage.c_str());
+        return e;
+    }
+    LofsStage guard(stage);
+    // Private: nothing staged propagates to the host's other namespaces, and
+    // the zone's copy is not a slave that the unmount would reach.
+    if (::mount(nullptr, stage.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+        return sys_error("mount --make-private " + stage);
+    for (size_t i = 0; i < spec.fs.size(); ++i) {
+        const FsSpec& f = spec.fs[i];
+        if (f.type == "tmpfs") continue;
+        // The host path resolved by the host's root (the zone's root may
+        // not even search the directories above it); not idmapped: the
+        // host's files keep their owners, unmapped ones show as nobody.
+        TRY(tree, clone_tree(f.special, AT_RECURSIVE));
+        mount_attr attr{};
+        if (f.readonly) attr.attr_set |= MOUNT_ATTR_RDONLY;
+        if (f.flags & MS_NOSUID) attr.attr_set |= MOUNT_ATTR_NOSUID;
+        if (f.flags & MS_NODEV) attr.attr_set |= MOUNT_ATTR_NODEV;
+        if (f.flags & MS_NOEXEC) attr.attr_set |= MOUNT_ATTR_NOEXEC;
+        attr.propagation = MS_PRIVATE;
+        if (::syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                      sizeof attr) < 0)
+            return sys_error("mount_setattr(" + f.special + ")");
+        std::string at = stage + "/" + std::to_string(i);
+        if (::mkdir(at.c_str(), 0755) < 0) return sys_error("mkdir(" + at + ")");
+        if (::syscall(SYS_move_mount, tree.get(), "", AT_FDCWD, at.c_str(),
+                      MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            return sys_error("move_mount(" + f.special + ", " + at + ")");
+    }
+    return guard;
 }
 
 // ---- child side ---------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "runtime/config/validators.hpp"
+#include "runtime/config/seccomp_props.hpp"
 #include "runtime/config/zone_config.hpp"
 
 namespace zone::config {
@@ -188,6 +189,12 @@ void check_conflicts(const ZoneConfig& cfg, Problems& out) {
     if (cfg.get_or("security-profile", "") == "system" && userns != "auto" && userns != "true")
         out.push_back("security-profile=system runs the zone in a user namespace, which userns=" +
                       userns + " refuses; set userns=auto");
+    for (const auto& name : seccomp_allow(cfg)) {
+        auto deny = seccomp_deny(cfg);
+        if (std::find(deny.begin(), deny.end(), name) != deny.end())
+            out.push_back("system call '" + name +
+                          "' is in both seccomp-allow and seccomp-deny; keep it in one");
+    }
     check_rctl_agrees(cfg, "max-processes", "zone.max-processes", out);
     check_rctl_agrees(cfg, "cpu-shares", "zone.cpu-shares", out);
 }

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "runtime/config/validators.hpp"
+#include "runtime/config/seccomp_props.hpp"
 
 namespace zone::config {
 
@@ -112,6 +113,10 @@ const std::vector<PropSpec>& global_props() {
          "hardened (small capability set) or system"},
         {"cpu-shares", false, v::cpu_shares, "relative CPU weight, 1..10000 (cpu.weight)"},
         {"max-processes", false, v::max_processes, "most processes at once, 1..4194304 (pids.max)"},
+        {"seccomp-allow", true, v::seccomp_allow,
+         "[name,...] system calls to allow on top of security-profile"},
+        {"seccomp-deny", true, v::seccomp_deny,
+         "[name,...] system calls to deny (EPERM) on top of security-profile"},
     };
     return props;
 }

@@ -738,7 +738,7 @@ TEST(Config, SchemaLookups) {
     EXPECT_FALSE(fs->single);
     EXPECT_TRUE(find_resource_prop(*fs, "options")->list);
     EXPECT_TRUE(find_resource_type("capped-memory")->single);
-    EXPECT_EQ(global_props().size(), 12U);
+    EXPECT_EQ(global_props().size(), 14U);
     EXPECT_EQ(resource_types().size(), 8U);
     ZoneConfig cfg = good_config();
     EXPECT_EQ(cfg.of_type("net").size(), 3U);

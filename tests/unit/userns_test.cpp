@@ -256,11 +256,14 @@ TEST(ChildPlan_Userns, RootInTheNamespaceBeforeAnyMount) {
     ASSERT_GE(p.ops.size(), 4u);
     EXPECT_EQ(p.ops[0].kind, OpKind::OpenMountpoint);
     EXPECT_STREQ(p.ops[0].path, "/z/u/root");
-    EXPECT_EQ(p.ops[1].kind, OpKind::BecomeRoot);
-    EXPECT_THAT(p.ops[1].what, HasSubstr("host uid 1048576"));
-    EXPECT_EQ(p.ops[2].kind, OpKind::MakePrivate);
-    EXPECT_EQ(p.ops[3].kind, OpKind::AttachRoot);
-    EXPECT_EQ(p.ops[3].slot, 0);
+    // The lofs stage too, while the host's uid 0 still walks the state dirs.
+    EXPECT_EQ(p.ops[1].kind, OpKind::OpenStage);
+    EXPECT_STREQ(p.ops[1].path, "/z/u/root.lofs");
+    EXPECT_EQ(p.ops[2].kind, OpKind::BecomeRoot);
+    EXPECT_THAT(p.ops[2].what, HasSubstr("host uid 1048576"));
+    EXPECT_EQ(p.ops[3].kind, OpKind::MakePrivate);
+    EXPECT_EQ(p.ops[4].kind, OpKind::AttachRoot);
+    EXPECT_EQ(p.ops[4].slot, 0);
     // No mknod in a user namespace; no MountRoot with host paths.
     EXPECT_EQ(index_of(p, OpKind::Mknod), p.ops.size());
     EXPECT_EQ(index_of(p, OpKind::MountRoot), p.ops.size());
@@ -290,6 +293,9 @@ TEST(ChildPlan_Userns, LofsTreesComeFromTheParentInHandoffOrder) {
         for (const char* c : op.components)
             dir += std::string("/") + c;
         attached.emplace_back(op.slot, dir);
+        // Cloned from the locked copy of the stage, named by spec.fs index.
+        ASSERT_NE(op.path, nullptr);
+        EXPECT_STREQ(op.path, dir == "/data/shared" ? "1" : "2");
         if (dir == "/data/shared") {
             ASSERT_LT(i + 1, p.ops.size());
             EXPECT_EQ(p.ops[i + 1].kind, OpKind::RemountIn);
@@ -331,7 +337,8 @@ TEST(ChildPlan_Userns, CopyRootIsHandedOverToo) {
     EXPECT_EQ((*h)[0].kind, Handoff::Kind::CopyRoot);
     EXPECT_EQ((*h)[0].path, "/z/u/rootfs");
     ChildPlan p = plan_child(s, "");
-    EXPECT_THAT(p.ops[3].what, HasSubstr("attach the copy /z/u/rootfs"));
+    EXPECT_THAT(p.ops[index_of(p, OpKind::AttachRoot)].what,
+                HasSubstr("attach the copy /z/u/rootfs"));
 }
 
 TEST(ChildPlan_Userns, TooManyLofsTreesAreRefused) {
