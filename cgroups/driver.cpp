@@ -121,4 +121,44 @@ std::vector<std::string> procs_files(const Dirs& dirs) {
     return out;
 }
 
+Result<void> destroy_dirs(const Dirs& dirs) {
+    constexpr int kDrainTimeoutMs = 10000;
+    std::optional<Error> first;
+    auto keep = [&](Result<void> r) {
+        if (!r && !first) first = r.error();
+    };
+    if (fs::exists(dirs.v2)) {
+        auto group = Cgroup::open(dirs.v2);
+        if (group && group->populated()) {
+            keep(group->kill());
+            keep(group->wait_empty(kDrainTimeoutMs));
+        }
+    }
+    // Nothing joins a v1 group without being in the cgroup2 group too, so
+    // this sweep only meets stragglers; no freezer needed.
+    for (const auto& d : dirs.v1) {
+        if (!fs::exists(d)) continue;
+        keep(detail::kill_listed(d + "/cgroup.procs", [](bool) {}, kDrainTimeoutMs));
+        keep(detail::remove_dir(d, kDrainTimeoutMs));
+    }
+    keep(detail::remove_dir(dirs.v2, kDrainTimeoutMs));
+    if (first) return std::move(*first).wrap("removing cgroup " + dirs.v2);
+    return ok();
+}
+
+std::string probe(const Roots& roots) {
+    if (roots.unified.empty()) return "none (no cgroup2 file system is mounted)";
+    auto offers = words(detail::read_opt(roots.unified + "/cgroup.controllers").value_or(""));
+    std::string v2, v1;
+    for (const auto& c : detail::kV2Controllers)
+        if (offers.count(c)) v2 += " " + c;
+    for (const auto& c : detail::kV1Limits)
+        if (roots.v1.count(c)) v1 += " " + c;
+    if (!v2.empty()) return "v2 (cgroup2 at " + roots.unified + ", controllers:" + v2 + ")";
+    if (!v1.empty())
+        return "v1-hybrid (cgroup2 at " + roots.unified + " has no controllers; limits in v1:" +
+               v1 + ")";
+    return "v2 without controllers (cgroup2 at " + roots.unified + "; every limit is refused)";
+}
+
 } // namespace zone::cg

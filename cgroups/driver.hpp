@@ -119,4 +119,15 @@ Result<std::unique_ptr<Driver>> detect(const Roots& roots, const std::string& pa
 // a helper process that holds no Driver, such as the zone monitor).
 std::vector<std::string> procs_files(const Dirs& dirs);
 
+// Driver::destroy for a process that holds no Driver (the zone monitor):
+// cgroup.kill on the cgroup2 group, then every task still listed in a v1
+// group SIGKILLed through its pidfd, then every directory removed (v1 ones
+// first). Missing directories are fine.
+Result<void> destroy_dirs(const Dirs& dirs);
+
+// Which driver detect() would pick on these roots, and why, without creating
+// or writing anything (`zoned --version`): "v1-hybrid (cgroup2 at ... has no
+// controllers; v1: blkio cpu ...)".
+std::string probe(const Roots& roots);
+
 } // namespace zone::cg

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "runtime/config/zone_config.hpp"
 
@@ -119,13 +121,77 @@ Result<void> map_rctl(const config::Resource& r, Limits& l, Sources& src) {
     return ok();
 }
 
+Result<DeviceNumber> parse_device(const std::string& match, const DeviceLookup& lookup) {
+    auto colon = match.find(':');
+    if (colon == std::string::npos) {
+        auto d = lookup(match);
+        if (!d) return std::move(d).error().wrap("device-io match=" + match);
+        return d;
+    }
+    auto ma = to_uint(std::string_view(match).substr(0, colon));
+    auto mi = to_uint(std::string_view(match).substr(colon + 1));
+    if (!ma || !mi || *ma > 4095 || *mi > 1048575)
+        return invalid("device-io: match: '" + match + "' is not MAJOR:MINOR or /dev/NAME");
+    return DeviceNumber{static_cast<unsigned>(*ma), static_cast<unsigned>(*mi)};
+}
+
+Result<std::optional<std::uint64_t>> io_rate(const config::Resource& r, const char* prop,
+                                             bool bytes) {
+    const auto* p = r.get(prop);
+    if (!p) return std::optional<std::uint64_t>();
+    if (bytes) {
+        auto n = config::parse_size(p->scalar);
+        if (!n || *n == 0)
+            return invalid("device-io: " + std::string(prop) + ": '" + p->scalar +
+                           "' is not a size per second such as 10M");
+        return std::optional<std::uint64_t>(*n);
+    }
+    auto n = to_uint(p->scalar);
+    if (!n || *n == 0)
+        return invalid("device-io: " + std::string(prop) + ": '" + p->scalar +
+                       "' is not a number >= 1");
+    return std::optional<std::uint64_t>(*n);
+}
+
+Result<void> map_io(const config::ZoneConfig& cfg, const DeviceLookup& lookup, Limits& l) {
+    if (const auto* p = cfg.get("io-shares")) {
+        auto n = to_uint(p->scalar);
+        if (!n || *n < 1 || *n > 10000)
+            return invalid("io-shares: '" + p->scalar + "' is not a number 1..10000");
+        l.io_weight = static_cast<unsigned>(*n);
+    }
+    for (const auto* r : cfg.of_type("device-io")) {
+        TRY(dev, parse_device(r->get_or("match", ""), lookup));
+        IoMax m{dev.major, dev.minor, {}, {}, {}, {}};
+        TRY(rbps, io_rate(*r, "read-bps", true));
+        TRY(wbps, io_rate(*r, "write-bps", true));
+        TRY(riops, io_rate(*r, "read-iops", false));
+        TRY(wiops, io_rate(*r, "write-iops", false));
+        m.rbps = rbps, m.wbps = wbps, m.riops = riops, m.wiops = wiops;
+        for (const auto& other : l.io_max)
+            if (other.major == m.major && other.minor == m.minor)
+                return invalid("device-io: device " + std::to_string(m.major) + ":" +
+                               std::to_string(m.minor) + " is given more than once");
+        l.io_max.push_back(m);
+    }
+    return ok();
+}
+
 } // namespace
 
-Result<Limits> limits_from_config(const config::ZoneConfig& cfg) {
+Result<DeviceNumber> stat_block_device(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) < 0) return sys_error("stat(" + path + ")");
+    if (!S_ISBLK(st.st_mode)) return sys_error(ENOTBLK, path + " is not a block device");
+    return DeviceNumber{major(st.st_rdev), minor(st.st_rdev)};
+}
+
+Result<Limits> limits_from_config(const config::ZoneConfig& cfg, const DeviceLookup& lookup) {
     Limits l;
     Sources src;
     TRY_VOID(map_cpu(cfg, l, src));
     TRY_VOID(map_memory(cfg, l, src));
+    TRY_VOID(map_io(cfg, lookup, l));
     if (const auto* p = cfg.get("max-processes")) {
         auto n = to_uint(p->scalar);
         if (!n || *n == 0)

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -81,9 +82,22 @@ struct Limits {
 //   max-processes, rctl zone.max-processes, rctl zone.max-lwps
 //                                   -> pids_max (the smallest; Linux counts
 //                                      tasks, i.e. LWPs, in pids.current)
-// memory_high, cpuset_mems, io_max and io_weight have no zonecfg source yet.
+//   io-shares=N                     -> io_weight = N (1..10000)
+//   device-io match=/dev/vda read-bps=10M write-iops=100 ...
+//                                   -> io_max {254, 0, rbps, wbps, riops, wiops}
+// memory_high and cpuset_mems have no zonecfg source yet.
 // The rctl action (deny/none) is not distinguished: cgroups can only deny.
-Result<Limits> limits_from_config(const config::ZoneConfig& cfg);
+//
+// device-io's `match` is MAJOR:MINOR or a path that `lookup` turns into the
+// block device's numbers (default: stat(2) of the host path, which must be a
+// block device).
+struct DeviceNumber {
+    unsigned major = 0, minor = 0;
+};
+using DeviceLookup = std::function<Result<DeviceNumber>(const std::string& path)>;
+Result<DeviceNumber> stat_block_device(const std::string& path);
+Result<Limits> limits_from_config(const config::ZoneConfig& cfg,
+                                  const DeviceLookup& lookup = stat_block_device);
 
 // Solaris FSS shares -> cgroup cpu.weight: the identity, clamped to 1..10000.
 // Both are relative, so the ratio between zones is kept exactly (1:4 shares

@@ -5,6 +5,20 @@
 
 namespace zone {
 
+namespace {
+
+// Which cgroup driver zones get, and what it can enforce.
+api::json cgroups_info(const cg::Driver& d) {
+    api::json controllers = api::json::array();
+    for (const auto& c : d.controllers()) controllers.push_back(c);
+    return {{"driver", std::string(d.name())},
+            {"description", d.describe()},
+            {"controllers", controllers},
+            {"parent", d.parent_dirs().v2}};
+}
+
+} // namespace
+
 std::vector<Method> daemon_methods() {
     return {
         {"daemon.ping", Access::Anyone, [](Call&) -> Result<api::json> { return api::json::object(); }},
@@ -16,7 +30,8 @@ std::vector<Method> daemon_methods() {
                               {"pid", ::getpid()},
                               {"root", p.root},
                               {"run_dir", p.run_dir},
-                              {"socket", p.socket_path()}};
+                              {"socket", p.socket_path()},
+                              {"cgroups", cgroups_info(c.daemon.cgroups())}};
          }},
     };
 }

@@ -46,6 +46,7 @@ struct Target {
     UniqueFd init_pidfd;
     pid_t init_pid;
     UniqueFd cgroup;
+    std::vector<UniqueFd> v1_procs;  // v1-hybrid: the zone's groups' cgroup.procs
     Confinement confinement;
 };
 
@@ -58,6 +59,12 @@ Result<Target> target_of(Call& c) {
     t.init_pidfd = UniqueFd(::fcntl(pidfd, F_DUPFD_CLOEXEC, 0));
     t.init_pid = lk->status.init_pid;
     t.cgroup = UniqueFd(::open(lk->status.cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    for (const auto& dir : c.daemon.cgroups().dirs(lk->name).v1) {
+        std::string procs = dir + "/cgroup.procs";
+        UniqueFd fd(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
+        if (!fd) return sys_error("open(" + procs + ")").wrap("zone '" + lk->name + "'");
+        t.v1_procs.push_back(std::move(fd));
+    }
     // The confinement of the configuration the zone booted from.
     config::ZoneConfig booted = lk->config;
     if (!lk->status.booted_config.empty()) {
@@ -146,7 +153,12 @@ Result<api::json> zone_login(Call& c) {
     for (auto& f : c.fds) stdio.push_back(f.get());
     caps::CapPlan cap_plan = caps::plan_caps(t.confinement.caps, pw.uid, t.confinement.last_cap);
     auto s = login::spawn(plan, t.init_pidfd.get(), t.cgroup.get(), c.daemon.host().host_pidns.get(),
-                          stdio, master.get(), cap_plan, *t.confinement.filter);
+                          stdio, master.get(), cap_plan, *t.confinement.filter,
+                          [&] {
+                              std::vector<int> fds;
+                              for (const auto& f : t.v1_procs) fds.push_back(f.get());
+                              return fds;
+                          }());
     if (!s) return std::move(s).error().wrap("zone '" + name + "': zlogin as " + pw.name);
     c.fds.clear();  // the session has its own copies
     ZLOG_DEBUG("zone=%s zlogin uid %u as %s pid %d", name.c_str(), c.peer.uid, pw.name.c_str(), s->pid);

@@ -21,7 +21,7 @@ json to_json(const BootSpec& s) {
                 {"copy_root", s.copy_root}, {"mountpoint", s.mountpoint}, {"init", s.init},
                 {"cgroup", s.cgroup},   {"console_log", s.console_log}, {"run_dir", s.run_dir},
                 {"fs", fs}, {"no_new_privs", s.no_new_privs}, {"uid_base", s.uid_base},
-                {"uid_count", s.uid_count}};
+                {"uid_count", s.uid_count}, {"cgroup_v1", s.cgroup_v1}};
 }
 
 Result<BootSpec> boot_spec_from_json(const json& j) {
@@ -37,6 +37,7 @@ Result<BootSpec> boot_spec_from_json(const json& j) {
         s.mountpoint = j.at("mountpoint").get<std::string>();
         s.init = j.at("init").get<std::string>();
         s.cgroup = j.at("cgroup").get<std::string>();
+        s.cgroup_v1 = j.value("cgroup_v1", std::vector<std::string>{});
         s.console_log = j.at("console_log").get<std::string>();
         s.run_dir = j.at("run_dir").get<std::string>();
         for (const auto& f : j.at("fs")) {

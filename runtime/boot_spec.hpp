@@ -40,6 +40,9 @@ struct BootSpec {
     std::string mountpoint; // where the root is assembled (<zone>/root)
     std::string init = "builtin";  // builtin | a path in the zone
     std::string cgroup;     // the zone's cgroup directory
+    // v1-hybrid hosts: the zone's groups in the v1 hierarchies, which init
+    // joins before sync #1 and which the monitor removes at the end.
+    std::vector<std::string> cgroup_v1;
     std::string console_log;
     std::string run_dir;    // monitor socket and exit file
     std::vector<FsSpec> fs;

@@ -115,12 +115,14 @@ Result<void> Daemon::prepare_host() {
     // characters cannot be passed safely.
     if (p.root.find_first_of(",:\\") != std::string::npos)
         return make_error("EINVAL", "state root '" + p.root + "' must not contain ',', ':' or '\\'");
-    TRY(mount, cg::find_cgroup2_mount());
-    host_.cgroup2_mount = mount;
+    TRY(roots, cg::find_roots());
     std::string parent = config().cgroup_parent.empty() ? cg::kDefaultParent : config().cgroup_parent;
     while (!parent.empty() && parent.front() == '/') parent.erase(0, 1);
-    host_.cgroup_parent = mount + "/" + parent;
-    TRY_VOID(fs::mkdir_p(host_.cgroup_parent, 0755));
+    auto driver = cg::detect(roots, parent);
+    if (!driver) return std::move(driver).error().wrap("setting up the zones' cgroups");
+    host_.cgroups = std::move(driver).value();
+    host_.cgroup2_mount = roots.unified;
+    host_.cgroup_parent = host_.cgroups->parent_dirs().v2;
     host_.monitor_bin = find_helper("zone-monitor");
     if (::access(host_.monitor_bin.c_str(), X_OK) < 0)
         return sys_error("access(" + host_.monitor_bin + ")");
@@ -128,7 +130,7 @@ Result<void> Daemon::prepare_host() {
     host_.init_memfd = std::move(init);
     host_.host_pidns = UniqueFd(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
     if (!host_.host_pidns) return sys_error("open(/proc/self/ns/pid)");
-    ZLOG_INFO("cgroup2 at %s, zones below %s", mount.c_str(), host_.cgroup_parent.c_str());
+    ZLOG_INFO("cgroups: %s", host_.cgroups->describe().c_str());
     return ok();
 }
 
@@ -179,7 +181,15 @@ bool Daemon::any_running() {
 }
 
 void Daemon::stop() {
-    if (network_) network_->teardown_if_idle(any_running());
+    bool running = any_running();
+    if (network_) network_->teardown_if_idle(running);
+    // With no zone left, the zones' parent cgroups go too (the v1 hierarchies
+    // hold one per controller); the next start makes them again.
+    if (!running && host_.cgroups) {
+        if (auto r = host_.cgroups->remove_parent(); !r)
+            ZLOG_DEBUG("removing the zones' parent cgroups: %s, ignoring",
+                       r.error().message().c_str());
+    }
 }
 
 DaemonConfig Daemon::config() const {

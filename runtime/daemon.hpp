@@ -21,6 +21,7 @@
 #include "runtime/confine.hpp"
 #include "runtime/id_ranges.hpp"
 #include "runtime/zone_net.hpp"
+#include "runtime/zone_resources.hpp"
 #include "images/store.hpp"
 
 namespace zone {
@@ -64,6 +65,7 @@ struct HostRuntime {
     std::string monitor_bin;     // zone-monitor
     UniqueFd init_memfd;         // sealed copy of zone-init
     UniqueFd host_pidns;         // zoned's own PID namespace (to return to after zlogin)
+    std::unique_ptr<cg::Driver> cgroups;  // the zones' cgroups: v2 or v1-hybrid (detected)
 };
 
 class Daemon {
@@ -88,6 +90,8 @@ class Daemon {
     ZoneNetwork& network() { return *network_; }
     ConfinementCache& confinement() { return confinement_; }
     userns::IdRanges& id_ranges() { return *id_ranges_; }  // userns=auto zones' host ids
+    cg::Driver& cgroups() { return *host_.cgroups; }
+    CpuLedger& cpus() { return cpus_; }
     // Finds the cgroup2 mount, the helpers, and seals the built-in init.
     Result<void> prepare_host();
     // Smallest zone id not used by a running zone.
@@ -117,6 +121,7 @@ class Daemon {
     std::unique_ptr<ZoneNetwork> network_;
     std::unique_ptr<userns::IdRanges> id_ranges_;
     ConfinementCache confinement_;
+    CpuLedger cpus_;
     mutable std::mutex cfg_mu_;
     DaemonConfig cfg_;
     std::string config_file_;

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "cgroups/tree.hpp"
+#include "cgroups/driver.hpp"
 #include "runtime/api/framing.hpp"
 #include "runtime/api/socket.hpp"
 #include "runtime/boot_spec.hpp"
@@ -143,6 +143,19 @@ Result<std::vector<UniqueFd>> setup_userns(const BootSpec& spec, pid_t child, co
     return userns::build_mounts_from_parent(spec, child);
 }
 
+// Parent side, child blocked at sync #1: on a v1-hybrid host, init joins the
+// zone's v1 groups (its limits) before it runs anything.
+Result<void> join_v1_cgroups(const BootSpec& spec, pid_t child) {
+    std::string pid = std::to_string(child);
+    for (const auto& dir : spec.cgroup_v1) {
+        std::string procs = dir + "/cgroup.procs";
+        UniqueFd fd(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
+        if (!fd || ::write(fd.get(), pid.data(), pid.size()) < 0)
+            return sys_error("join(" + procs + ")");
+    }
+    return ok();
+}
+
 // Clones the zone's init: new namespaces, straight into the zone's cgroup.
 Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::Cgroup& cgroup) {
     ChildPlan plan = plan_child(spec, con.slave_path);
@@ -238,7 +251,9 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
         ::waitid(P_PIDFD, static_cast<id_t>(pfd.get()), &si, WEXITED);
         return e;
     };
-    // Sync #1: the parent side (user namespace, network) is ready.
+    // Sync #1: the parent side (v1 cgroups, user namespace, network) is ready.
+    if (auto r = join_v1_cgroups(spec, pid); !r)
+        return abort_child(std::move(r).error().wrap("joining the zone's cgroup v1 groups"));
     auto mounts = setup_userns(spec, pid, con);
     if (!mounts) return abort_child(std::move(mounts).error().wrap("setting up the zone's user namespace"));
     if (auto r = setup_network(spec, pid); !r)
@@ -288,7 +303,7 @@ void relay_output(int master, ConsoleLog& log, std::vector<UniqueFd>& clients) {
     }
 }
 
-int serve(const BootSpec& spec, Console& con, Started& init, cg::Cgroup& cgroup) {
+int serve(const BootSpec& spec, Console& con, Started& init, cg::Cgroup& /*cgroup*/) {
     ConsoleLog log(spec.console_log);
     std::string sock_path = spec.run_dir + "/console.sock";
     auto listener = api::listen_unix(sock_path, 16);
@@ -333,7 +348,7 @@ int serve(const BootSpec& spec, Console& con, Started& init, cg::Cgroup& cgroup)
     relay_output(con.master.get(), log, clients);
     // The PID namespace is gone with its init; the cgroup may still drain
     // processes that entered from outside (zlogin). Kill and remove it.
-    if (auto r = cgroup.destroy(); !r)
+    if (auto r = cg::destroy_dirs(cg::Dirs{spec.cgroup, spec.cgroup_v1}); !r)
         ZLOG_WARN("zone=%s removing cgroup: %s, ignoring", spec.name.c_str(), r.error().message().c_str());
     write_exit(spec, wstatus);
     ::unlink(sock_path.c_str());

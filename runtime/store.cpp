@@ -23,7 +23,8 @@ json to_json(const ZoneStatus& s) {
                 {"booted_config", s.booted_config},
                 {"last_exit", s.last_exit},
                 {"last_exit_text", s.last_exit_text},
-                {"address", s.address}, {"files_uid_base", s.files_uid_base}};
+                {"address", s.address}, {"files_uid_base", s.files_uid_base},
+                {"dedicated_cpus", s.dedicated_cpus}};
 }
 
 Result<ZoneStatus> status_from_json(const json& j) {
@@ -45,6 +46,7 @@ Result<ZoneStatus> status_from_json(const json& j) {
         s.last_exit_text = j.value("last_exit_text", std::string());
         s.address = j.value("address", std::string());
         s.files_uid_base = j.value("files_uid_base", 0U);
+        s.dedicated_cpus = j.value("dedicated_cpus", std::string());
     } catch (const json::exception& e) {
         return make_error("EINVAL", std::string("state.json: ") + e.what());
     }

@@ -32,6 +32,7 @@ struct ZoneStatus {
     // stored as: 0 as installed, the zone's range base once it booted with
     // userns=auto (runtime/id_shift.*).
     uint32_t files_uid_base = 0;
+    std::string dedicated_cpus;      // CPUs the running zone holds (dedicated-cpu), "0-1"
 };
 
 nlohmann::json to_json(const ZoneStatus& s);

@@ -91,7 +91,7 @@ Result<UniqueFd> open_zone_ptmx(int rootfd) {
 
 Result<Session> spawn(const ExecPlan& plan, int init_pidfd, int cgroup_fd, int host_pidns,
                       const std::vector<int>& stdio, int master, const caps::CapPlan& caps,
-                      const sec::Filter& filter) {
+                      const sec::Filter& filter, const std::vector<int>& join_fds) {
     // Everything the child uses is prepared here: it runs in a copy of a
     // multi-threaded process and may only make raw system calls.
     std::vector<const char*> argv, envp;
@@ -121,6 +121,9 @@ Result<Session> spawn(const ExecPlan& plan, int init_pidfd, int cgroup_fd, int h
             (void)w;
             ::_exit(127);
         };
+        // "0" is the writer itself: no pid to pass, no race with the parent.
+        for (int fd : join_fds)
+            if (::write(fd, "0", 1) != 1) fail(9);
         // With CLONE_NEWUSER the kernel joins the user namespace first; the
         // session then holds its capabilities there, none on the host.
         if (::setns(init_pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
@@ -180,8 +183,9 @@ Result<Session> spawn(const ExecPlan& plan, int init_pidfd, int cgroup_fd, int h
         ::waitid(P_PIDFD, static_cast<id_t>(s.pidfd.get()), &si, WEXITED);
         static const char* steps[] = {"", "setns(zone namespaces)", "open the pty",
                                       "switch to the user", "chdir", "exec",
-                                      "drop capabilities", "set no_new_privs", "install the seccomp filter"};
-        std::string what = steps[r.step >= 0 && r.step <= 8 ? r.step : 0];
+                                      "drop capabilities", "set no_new_privs", "install the seccomp filter",
+                                      "join the zone's cgroup v1 groups"};
+        std::string what = steps[r.step >= 0 && r.step <= 9 ? r.step : 0];
         if (r.step == 5) what = "exec(" + plan.path + ")";
         if (r.step == 4) what = "chdir(" + plan.cwd + ")";
         return sys_error(r.err, what);

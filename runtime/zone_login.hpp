@@ -54,9 +54,11 @@ struct Session {
 
 // Starts the session. `stdio` (3 fds) when not on a pty; `master` when on one.
 // The session gets the zone's confinement: `caps` (for the session's uid),
-// no_new_privs and `filter`, applied last before exec.
+// no_new_privs and `filter`, applied last before exec. `join_fds` are the
+// cgroup.procs files of the zone's v1 groups (v1-hybrid hosts), opened for
+// writing: the new process joins them first, so it counts against the caps.
 Result<Session> spawn(const ExecPlan& plan, int init_pidfd, int cgroup_fd, int host_pidns,
                       const std::vector<int>& stdio, int master, const caps::CapPlan& caps,
-                      const sec::Filter& filter);
+                      const sec::Filter& filter, const std::vector<int>& join_fds = {});
 
 } // namespace zone::login

@@ -11,7 +11,7 @@
 #include <thread>
 #include <unistd.h>
 
-#include "cgroups/tree.hpp"
+#include "cgroups/driver.hpp"
 #include "runtime/api/framing.hpp"
 #include "runtime/api/socket.hpp"
 #include "runtime/boot_spec.hpp"
@@ -171,6 +171,10 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
     spec.last_cap = conf->last_cap;
     spec.seccomp = conf->filter->code;
     spec.no_new_privs = conf->no_new_privs;
+    // Resource controls: refused here, before anything is made, when the
+    // host cannot enforce them; dedicated CPUs chosen among the free ones.
+    TRY(limits, plan_zone_limits(d, z.name, z.config, /*claim=*/true));
+    ScopeExit drop_cpus([&] { d.cpus().release(z.name); });
     // userns=auto: the zone's host id range; its own files on it.
     if (auto r = prepare_zone_ids(d, z, spec); !r)
         return std::move(r).error().wrap("zone '" + z.name + "': user namespace");
@@ -178,11 +182,17 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
     std::string files_root = spec.root_type == "copy" ? spec.copy_root : spec.upper;
     if (auto r = d.network().prepare_boot(z, spec, files_root); !r)
         return std::move(r).error().wrap("zone '" + z.name + "': network");
-    // 2. the zone's cgroup (caps come with the resource-control work).
-    TRY(cgroup, cg::Cgroup::create(spec.cgroup));
-    if (cgroup.populated())
-        return make_error(api::code::kBusy, "cgroup " + spec.cgroup + " still has processes");
-    ScopeExit drop_cgroup([&] { (void)cgroup.destroy(); });
+    // 2. the zone's cgroups, with every cap in place before any process.
+    cg::Driver& cgroups = d.cgroups();
+    if (auto open = cgroups.open(z.name); open && open->populated())
+        return make_error(api::code::kBusy, "cgroup " + open->path() + " still has processes");
+    auto cgroup = cgroups.create(z.name);
+    if (!cgroup) return std::move(cgroup).error().wrap("zone '" + z.name + "'");
+    ScopeExit drop_cgroup([&] { (void)cgroups.destroy(z.name); });
+    if (auto r = cgroups.apply(z.name, limits); !r) return std::move(r).error().wrap("zone '" + z.name + "'");
+    spec.cgroup = cgroup->path();
+    spec.cgroup_v1 = cgroups.dirs(z.name).v1;
+
     // 3.-5. the monitor clones init into new namespaces, inside the cgroup.
     TRY(mon, spawn_monitor(d, spec));
     ScopeExit stop_monitor([&] {
@@ -207,6 +217,7 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
     st.init_pid = init_pid;
     st.init_start = answer->body["init_start"].get<unsigned long long>();
     st.cgroup = spec.cgroup;
+    st.dedicated_cpus = limits.cpuset_cpus.value_or("");
     st.image_version = version;
     st.booted_config = config::to_json(z.config).dump();
     st.last_exit = -1;
@@ -224,9 +235,10 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
     z.live = live;
     stop_monitor.dismiss();
     drop_cgroup.dismiss();
+    drop_cpus.dismiss();
     watch_zone(d, zp);
-    ZLOG_INFO("zone=%s booted: id %d, init pid %d, image version %u", z.name.c_str(), st.zone_id,
-              init_pid, version);
+    ZLOG_INFO("zone=%s booted: id %d, init pid %d, image version %u, limits: %s", z.name.c_str(),
+              st.zone_id, init_pid, version, cg::describe(limits).c_str());
     return ok();
 }
 

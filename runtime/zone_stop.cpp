@@ -5,7 +5,7 @@
 #include <sys/wait.h>
 #include <thread>
 
-#include "cgroups/tree.hpp"
+#include "cgroups/driver.hpp"
 #include "runtime/common/fs.hpp"
 #include "runtime/common/log.hpp"
 #include "runtime/proc.hpp"
@@ -53,14 +53,16 @@ void finish_zone(Daemon& d, Zone& z) {
         siginfo_t si{};
         ::waitid(P_PIDFD, static_cast<id_t>(z.live->monitor_pidfd.get()), &si, WEXITED | WNOHANG);
     }
-    // The monitor normally removed the cgroup; after a crash it may not have.
+    // The monitor normally removed the cgroups; after a crash it may not have.
+    if (auto r = d.cgroups().destroy(z.name); !r)
+        ZLOG_WARN("zone=%s removing cgroups: %s, ignoring", z.name.c_str(), r.error().message().c_str());
     if (!z.status.cgroup.empty() && fs::exists(z.status.cgroup)) {
-        auto cg = cg::Cgroup::open(z.status.cgroup);
-        if (cg) {
+        // Booted under another cgroup parent (zoned restarted with a new one).
+        if (auto cg = cg::Cgroup::open(z.status.cgroup); cg)
             if (auto r = cg->destroy(); !r)
                 ZLOG_WARN("zone=%s removing cgroup: %s, ignoring", z.name.c_str(), r.error().message().c_str());
-        }
     }
+    d.cpus().release(z.name);
     ExitRecord ex = read_exit(d, z.name);
     std::string run = d.paths().zone_run_dir(z.name);
     ::unlink((run + "/exit.json").c_str());
@@ -74,6 +76,7 @@ void finish_zone(Daemon& d, Zone& z) {
     st.monitor_start = st.init_start = 0;
     st.cgroup.clear();
     st.booted_config.clear();
+    st.dedicated_cpus.clear();
     st.last_exit = ex.wstatus;
     st.last_exit_text = ex.text;
     if (auto r = d.store().save_status(z.name, st, /*durable=*/false); !r)
@@ -87,7 +90,10 @@ Result<void> halt_zone(Daemon& d, Zone& z) {
     if (!z.status.cgroup.empty() && fs::exists(z.status.cgroup)) {
         TRY(cg, cg::Cgroup::open(z.status.cgroup));
         // Every process of the zone at once; init's death ends the monitor.
-        if (cg.populated()) TRY_VOID(cg.kill());
+        if (cg.populated()) {
+            if (z.status.cgroup == d.cgroups().dirs(z.name).v2) TRY_VOID(d.cgroups().kill(z.name));
+            else TRY_VOID(cg.kill());
+        }
     } else if (z.live && z.live->init_pidfd) {
         (void)proc::pidfd_signal(z.live->init_pidfd.get(), SIGKILL);
     }
@@ -143,6 +149,11 @@ void readopt_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
             live->init_pidfd = std::move(init).value();
         z.live = live;
         if (z.status.zone_id > 0) d.claim_zone_id(z.status.zone_id);
+        if (!z.status.dedicated_cpus.empty()) {
+            cg::Limits held;
+            held.cpuset_cpus = z.status.dedicated_cpus;
+            d.cpus().hold(z.name, held);
+        }
         if (auto r = d.network().activate(z); !r)
             ZLOG_WARN("zone=%s restoring its port forwards: %s, ignoring", z.name.c_str(),
                       r.error().message().c_str());
@@ -161,15 +172,15 @@ void readopt_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
 void reap_orphan_cgroup(Daemon& d, Zone& z) {
     // A boot cut off between the monitor's answer and state.json leaves a
     // zone that runs unrecorded: its cgroup is the only trace.
-    std::string path = d.host().cgroup_parent + "/" + z.name;
-    if (!fs::exists(path)) return;
-    auto cg = cg::Cgroup::open(path);
-    if (!cg) return;
-    if (cg->populated())
+    cg::Dirs dirs = d.cgroups().dirs(z.name);
+    bool any = fs::exists(dirs.v2);
+    for (const auto& v1 : dirs.v1) any = any || fs::exists(v1);
+    if (!any) return;
+    if (auto cg = d.cgroups().open(z.name); cg && cg->populated())
         ZLOG_WARN("zone=%s is %s but has processes in %s; killing them", z.name.c_str(),
-                  std::string(to_string(z.status.state)).c_str(), path.c_str());
-    if (auto r = cg->destroy(); !r)
-        ZLOG_WARN("zone=%s removing %s: %s, ignoring", z.name.c_str(), path.c_str(), r.error().message().c_str());
+                  std::string(to_string(z.status.state)).c_str(), dirs.v2.c_str());
+    if (auto r = d.cgroups().destroy(z.name); !r)
+        ZLOG_WARN("zone=%s removing its cgroups: %s, ignoring", z.name.c_str(), r.error().message().c_str());
 }
 
 Result<int> zone_init_pidfd(Zone& z) {

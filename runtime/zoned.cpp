@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sys/stat.h>
 
+#include "cgroups/driver.hpp"
 #include "runtime/api/socket.hpp"
 #include "runtime/common/fs.hpp"
 #include "runtime/common/log.hpp"
@@ -43,6 +44,10 @@ int main(int argc, char** argv) {
     }
     if (version) {
         std::printf("zoned %s (protocol %d)\n", ZONE_VERSION, api::kProtocolVersion);
+        // What a start would pick, found without creating anything.
+        auto roots = cg::find_roots();
+        std::printf("cgroups: %s\n", roots ? cg::probe(*roots).c_str()
+                                            : roots.error().message().c_str());
         return 0;
     }
 

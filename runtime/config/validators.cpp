@@ -529,6 +529,34 @@ std::string attr_value_for_type(std::string_view type, std::string_view value) {
     return "";
 }
 
+// ---- block I/O (device-io, io-shares) ---------------------------------------------
+
+std::string io_shares(const PropValue& v) {
+    return range_problem(v.scalar, 1, 10000);
+}
+
+std::string block_device(const PropValue& v) {
+    const std::string& s = v.scalar;
+    auto colon = s.find(':');
+    if (colon != std::string::npos) {
+        if (parse_uint(s.substr(0, colon), 4095) && parse_uint(s.substr(colon + 1), 1048575))
+            return "";
+        return in_quotes(s) + " is not a device number MAJOR:MINOR such as 8:0";
+    }
+    if (s.rfind("/dev/", 0) == 0 && abs_path_problem(s, false).empty()) return "";
+    return in_quotes(s) + " is not a block device: give /dev/NAME or MAJOR:MINOR";
+}
+
+std::string io_bytes_rate(const PropValue& v) {
+    auto n = parse_size(v.scalar);
+    if (!n) return n.error().op;
+    return *n > 0 ? "" : in_quotes(v.scalar) + " must be more than 0 bytes per second";
+}
+
+std::string io_ops_rate(const PropValue& v) {
+    return range_problem(v.scalar, 1, 1ULL << 40);
+}
+
 } // namespace valid
 
 } // namespace zone::config

@@ -59,6 +59,10 @@ std::string auths(const PropValue& v);
 std::string attr_name(const PropValue& v);
 std::string attr_type(const PropValue& v);
 std::string any_text(const PropValue& v);
+std::string io_shares(const PropValue& v);
+std::string block_device(const PropValue& v);
+std::string io_bytes_rate(const PropValue& v);
+std::string io_ops_rate(const PropValue& v);
 
 // attr value against its declared type ("string", "int", "uint", "boolean").
 std::string attr_value_for_type(std::string_view type, std::string_view value);

@@ -33,6 +33,7 @@ std::string_view key_prop(std::string_view type) {
     if (type == "fs") return "dir";
     if (type == "admin") return "user";
     if (type == "attr" || type == "rctl") return "name";
+    if (type == "device-io") return "match";
     return "";
 }
 
@@ -126,6 +127,12 @@ void check_resource_consistency(const Resource& r, const std::string& label, Pro
         out.push_back(label + ": give either ncpus or cpus (exactly one of them)");
     if (r.type == "capped-memory" && !has(r, "physical") && !has(r, "swap"))
         out.push_back(label + ": physical or swap is required");
+    if (r.type == "device-io") {
+        require(r, {"match"}, label, out);
+        if (!has(r, "read-bps") && !has(r, "write-bps") && !has(r, "read-iops") &&
+            !has(r, "write-iops"))
+            out.push_back(label + ": read-bps, write-bps, read-iops or write-iops is required");
+    }
     if (r.type == "attr") {
         require(r, {"name", "type", "value"}, label, out);
         std::string p = valid::attr_value_for_type(r.get_or("type", ""), r.get_or("value", ""));

@@ -117,6 +117,7 @@ const std::vector<PropSpec>& global_props() {
          "[name,...] system calls to allow on top of security-profile"},
         {"seccomp-deny", true, v::seccomp_deny,
          "[name,...] system calls to deny (EPERM) on top of security-profile"},
+        {"io-shares", false, v::io_shares, "relative block I/O weight, 1..10000 (io.weight)"},
     };
     return props;
 }
@@ -171,6 +172,14 @@ const std::vector<ResourceSpec>& resource_types() {
           {"type", false, v::attr_type, "string, int, uint or boolean"},
           {"value", false, v::any_text, "value, checked against type"}},
          "a free-form attribute"},
+        {"device-io",
+         false,
+         {{"match", false, v::block_device, "block device: /dev/NAME or MAJOR:MINOR"},
+          {"read-bps", false, v::io_bytes_rate, "read bytes per second, e.g. 10M (io.max rbps)"},
+          {"write-bps", false, v::io_bytes_rate, "write bytes per second (io.max wbps)"},
+          {"read-iops", false, v::io_ops_rate, "read operations per second (io.max riops)"},
+          {"write-iops", false, v::io_ops_rate, "write operations per second (io.max wiops)"}},
+         "caps on block I/O to one device"},
     };
     return types;
 }

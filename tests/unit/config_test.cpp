@@ -738,8 +738,8 @@ TEST(Config, SchemaLookups) {
     EXPECT_FALSE(fs->single);
     EXPECT_TRUE(find_resource_prop(*fs, "options")->list);
     EXPECT_TRUE(find_resource_type("capped-memory")->single);
-    EXPECT_EQ(global_props().size(), 14U);
-    EXPECT_EQ(resource_types().size(), 8U);
+    EXPECT_EQ(global_props().size(), 15U);
+    EXPECT_EQ(resource_types().size(), 9U);
     ZoneConfig cfg = good_config();
     EXPECT_EQ(cfg.of_type("net").size(), 3U);
     EXPECT_EQ(cfg.get_or("hostname", "dflt"), "dflt");
