@@ -1,6 +1,7 @@
 // zone.config.* and template.* methods: the committed configurations.
 #include "runtime/common/fs.hpp"
 #include "runtime/common/log.hpp"
+#include "runtime/auth.hpp"
 #include "runtime/daemon.hpp"
 
 namespace zone {
@@ -53,7 +54,24 @@ Result<api::json> config_commit(Call& c) {
     if (!c.caller.admin && cfg.get_or("owner", "").empty())
         cfg.props["owner"] = config::PropValue{
             false, c.caller.user.empty() ? std::to_string(c.caller.uid) : c.caller.user, {}};
+    // zonecfg -r: the resource controls go live first, so that a change the
+    // zone's cgroups refuse is not committed either.
+    TRY(live, api::param_bool(c.params, "apply", false));
+    config::ZoneConfig booted_before = booted_config(*lk);
+    if (live) {
+        if (created) {
+            c.daemon.registry().forget(name);
+            return make_error(api::code::kBadState, "zone '" + name + "' is not running");
+        }
+        // Changing a running zone's caps is managing it, as zoneadm apply is.
+        auto rights = auth::rights_on(c.caller, lk->config);
+        if (!c.caller.admin && !rights.manage && !rights.owner)
+            return make_error(api::code::kNotAuthorized,
+                              "zone '" + name + "': applying resource controls needs the manage right");
+        TRY_VOID(apply_zone_limits(c.daemon, *lk, cfg));
+    }
     if (auto r = c.daemon.store().save_config(cfg); !r) {
+        if (live) (void)apply_zone_limits(c.daemon, *lk, booted_before);
         if (created) c.daemon.registry().forget(name);
         return std::move(r).error().wrap("zone '" + name + "': saving configuration");
     }
@@ -66,7 +84,7 @@ Result<api::json> config_commit(Call& c) {
     }
     ZLOG_INFO("zone=%s configuration %s by uid %u", name.c_str(), created ? "created" : "updated",
               c.peer.uid);
-    return api::json{{"name", name}, {"uuid", cfg.uuid}, {"created", created}};
+    return api::json{{"name", name}, {"uuid", cfg.uuid}, {"created", created}, {"applied", live}};
 }
 
 Result<api::json> config_delete(Call& c) {

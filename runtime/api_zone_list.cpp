@@ -72,6 +72,9 @@ Result<api::json> zone_verify(Call& c) {
         auto img = c.daemon.images().resolve(ref.name, ref.version);
         if (!img) return std::move(img).error().wrap("zone '" + lk->name + "'");
     }
+    // What the host must provide: cgroups that can enforce the zone's limits
+    // (and the block devices its device-io names).
+    TRY_VOID(plan_zone_limits(c.daemon, lk->name, lk->config, /*claim=*/false));
     return api::json{{"name", lk->name}, {"ok", true}};
 }
 

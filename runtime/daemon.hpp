@@ -139,6 +139,7 @@ std::vector<Method> image_methods();        // api_image.cpp
 std::vector<Method> zone_run_methods();     // api_zone_run.cpp
 std::vector<Method> zone_login_methods();   // api_zone_login.cpp
 std::vector<Method> zone_stats_methods();   // api_zone_stats.cpp
+std::vector<Method> zone_resource_methods(); // api_zone_resources.cpp
 
 // The protocol error code of a refusal (NOT_FOUND, NOT_AUTHORIZED, ...).
 const char* auth_code(const auth::Decision& d);

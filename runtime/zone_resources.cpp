@@ -125,7 +125,14 @@ Result<cg::Limits> plan_zone_limits(Daemon& d, const std::string& name,
                                     const config::ZoneConfig& cfg, bool claim) {
     auto limits = cg::limits_from_config(cfg);
     if (!limits) return std::move(limits).error().wrap("zone '" + name + "': resource controls");
-    if (auto r = d.cgroups().check(*limits); !r)
+    // Whether the host can enforce them, before any CPU is chosen (a count
+    // of dedicated CPUs is a cpuset like any other for this).
+    cg::Limits checked = *limits;
+    if (checked.dedicated_ncpus) {
+        checked.dedicated_ncpus.reset();
+        checked.cpuset_cpus = "0";
+    }
+    if (auto r = d.cgroups().check(checked); !r)
         return std::move(r).error().wrap("zone '" + name + "': resource controls");
     if (auto r = d.cpus().resolve(name, *limits, available_cpus(d.cgroups()), claim); !r)
         return std::move(r).error().wrap("zone '" + name + "'");

@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
     daemon.add_methods(zone_run_methods());
     daemon.add_methods(zone_login_methods());
     daemon.add_methods(zone_stats_methods());
+    daemon.add_methods(zone_resource_methods());
 
     if (auto r = fs::mkdir_p(paths.run_dir, 0755); !r) {
         ZLOG_ERROR("%s", r.error().message().c_str());

@@ -16,8 +16,9 @@ int usage(const Tool& t) {
     std::fprintf(stderr,
                  "usage: %s list [-c] [-i] [-v] [-p]\n"
                  "       %s -z NAME verify | install | uninstall [-F] | boot | halt |\n"
-                 "                  shutdown [-r] [-t SECONDS] | reboot\n",
-                 t.name.c_str(), t.name.c_str());
+                 "                  shutdown [-r] [-t SECONDS] | reboot\n"
+                 "       %s -z NAME apply      (resource controls to the running zone)\n",
+                 t.name.c_str(), t.name.c_str(), t.name.c_str());
     return kExitUsage;
 }
 
@@ -132,6 +133,9 @@ int zone_command(Tool& t, const std::string& zone, const std::string& cmd,
             } else return usage(t);
         }
         method = reboot_after ? "zone.reboot" : "zone.shutdown";
+    } else if (cmd == "apply") {
+        if (!args.empty()) return usage(t);
+        method = "zone.apply";
     } else {
         std::fprintf(stderr, "%s: unknown subcommand '%s'\n", t.name.c_str(), cmd.c_str());
         return usage(t);

@@ -33,7 +33,9 @@ namespace config = zone::config;
 // Connects on first use, so `help` works without a daemon.
 class DaemonBackend : public zc::Backend {
   public:
-    explicit DaemonBackend(const Tool& t) : tool_(t) {}
+    // `live` (-r): every commit also applies the resource controls to the
+    // running zone at once.
+    DaemonBackend(const Tool& t, bool live) : tool_(t), live_(live) {}
 
     Result<std::optional<config::ZoneConfig>> load(const std::string& zone) override {
         auto r = call("zone.config.get", {{"name", zone}});
@@ -48,6 +50,7 @@ class DaemonBackend : public zc::Backend {
         zone::api::json params{{"name", cfg.name}, {"config", config::to_json(cfg)}, {"create", create}};
         // zoned's creator policy admits zones started from given templates.
         if (create && !template_.empty()) params["template"] = template_;
+        if (live_) params["apply"] = true;
         TRY(r, call("zone.config.commit", params));
         return r.value("uuid", std::string());
     }
@@ -85,12 +88,14 @@ class DaemonBackend : public zc::Backend {
     }
 
     const Tool& tool_;
+    bool live_ = false;
     std::optional<zone::api::Client> client_;
 };
 
 struct Options {
     std::string zone;
     std::string file;                  // -f
+    bool live = false;                 // -r: apply to the running zone too
     std::vector<std::string> commands; // words after the options
 };
 
@@ -99,6 +104,7 @@ std::optional<int> parse_options(Tool& t, Options& o) {
     CLI::App app{"Edit a zone's configuration.", t.name};
     app.add_option("-z", o.zone, "zone name");
     app.add_option("-f", o.file, "read commands from FILE ('-' for stdin)");
+    app.add_flag("-r", o.live, "commit and apply the resource controls to the running zone");
     app.prefix_command(); // commands such as "delete -F" are ours, not CLI11's
     app.footer("Commands go in one argument ('create; set autoboot=true') or several words.\n"
                "Without commands or -f, zonecfg prompts on a terminal. Type 'help' inside for the "
@@ -233,7 +239,7 @@ int run_zonecfg(Tool& t) {
         return kExitUsage;
     }
     bool terminal = o.file.empty() && o.commands.empty() && ::isatty(STDIN_FILENO);
-    DaemonBackend backend(t);
+    DaemonBackend backend(t, o.live);
     zc::SessionIo io{&std::cout, terminal ? ask_terminal : nullptr, write_text_file};
     zc::Session session(o.zone, backend, io, terminal);
     if (terminal) return run_interactive(t, session, o.zone);

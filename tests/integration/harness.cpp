@@ -1,5 +1,7 @@
 #include "harness.hpp"
 
+#include "cgroups/driver.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -81,6 +83,21 @@ std::vector<std::string> destroy_cgroup_tree(const std::string& path) {
     // The kernel may still be releasing the last task: retry briefly.
     wait_for([&] { return ::rmdir(path.c_str()) == 0 || errno == ENOENT; }, 3000);
     return busy;
+}
+
+// A v1 cgroup tree of ours: its tasks SIGKILLed, then removed deepest first.
+void remove_v1_tree(const std::string& path) {
+    if (DIR* d = ::opendir(path.c_str())) {
+        std::vector<std::string> subs;
+        while (dirent* e = ::readdir(d))
+            if (e->d_type == DT_DIR && std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, ".."))
+                subs.push_back(path + "/" + e->d_name);
+        ::closedir(d);
+        for (const auto& s : subs) remove_v1_tree(s);
+    }
+    for (const auto& line : split_lines(read_text(path + "/cgroup.procs")))
+        if (!line.empty()) ::kill(std::stoi(line), SIGKILL);
+    wait_for([&] { return ::rmdir(path.c_str()) == 0 || errno == ENOENT; }, 3000);
 }
 
 std::atomic<unsigned> g_counter{0};
@@ -679,6 +696,18 @@ void TestDaemon::teardown() {
         struct stat st {};
         if (::stat(cgroup_parent_path().c_str(), &st) == 0)
             ADD_FAILURE() << "teardown: cannot remove " << cgroup_parent_path();
+    }
+    // 2b. On a v1-hybrid host zoned also makes <v1 mount>/<parent> in each
+    //     hierarchy, and removes them when it stops with no zone running.
+    if (!cgroup_name_.empty()) {
+        auto roots = zone::cg::roots_from_mountinfo(read_text("/proc/self/mountinfo"));
+        for (const auto& [controller, mount] : roots.v1) {
+            std::string dir = mount + "/" + cgroup_name_;
+            struct stat st {};
+            if (::stat(dir.c_str(), &st) != 0) continue;
+            ADD_FAILURE() << "teardown: cgroup " << dir << " was left (removed)";
+            remove_v1_tree(dir);
+        }
     }
     // 3. Zone monitors (outside the zones' cgroups) and anything else of ours.
     auto left = processes_using(dir_);
