@@ -20,6 +20,17 @@ unsigned newest_for(Daemon& d, const Zone& z) {
     return v ? v->manifest.version : 0;
 }
 
+// The caps a running zone has (its booted configuration, its dedicated
+// CPUs), else those its configuration asks for. Devices are not looked up.
+api::json list_caps(const Zone& z, bool running) {
+    config::ZoneConfig cfg = running ? booted_config(z) : z.config;
+    auto limits = cg::limits_from_config(
+        cfg, [](const std::string&) -> Result<cg::DeviceNumber> { return cg::DeviceNumber{}; });
+    if (!limits) return api::json::object();
+    if (running && !z.status.dedicated_cpus.empty()) limits->cpuset_cpus = z.status.dedicated_cpus;
+    return caps_json(*limits);
+}
+
 api::json describe(Zone& z, Daemon& d) {
     const Paths& paths = d.paths();
     const ZoneStatus& st = z.status;
@@ -43,6 +54,7 @@ api::json describe(Zone& z, Daemon& d) {
     bool running = st.state == ZoneState::Running || st.state == ZoneState::ShuttingDown;
     j["config_changed"] = running && !st.booted_config.empty() &&
                           st.booted_config != config::to_json(z.config).dump();
+    j["caps"] = list_caps(z, running);
     return j;
 }
 

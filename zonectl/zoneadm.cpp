@@ -37,6 +37,34 @@ std::string str(const json& j, const char* k) {
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// zoneadm list -v's CAPS column: "cpu=0.5,mem=64M,proc=64"; "-" for none.
+std::string caps_text(const json& caps) {
+    if (!caps.is_object() || caps.empty()) return "-";
+    auto size = [](double b) {
+        const char* units[] = {"", "K", "M", "G", "T"};
+        int u = 0;
+        while (b >= 1024 && u < 4) b /= 1024, ++u;
+        char buf[32];
+        std::snprintf(buf, sizeof buf, b == static_cast<long long>(b) ? "%.0f%s" : "%.1f%s", b, units[u]);
+        return std::string(buf);
+    };
+    std::string out;
+    auto add = [&](const std::string& s) { out += (out.empty() ? "" : ",") + s; };
+    if (caps.contains("ncpus")) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "cpu=%g", caps["ncpus"].get<double>());
+        add(buf);
+    }
+    if (caps.contains("cpus")) add("cpus=" + caps["cpus"].get<std::string>());
+    if (caps.contains("cpu_shares")) add("shares=" + std::to_string(caps["cpu_shares"].get<unsigned>()));
+    if (caps.contains("memory")) add("mem=" + size(caps["memory"].get<double>()));
+    if (caps.contains("swap")) add("swap=" + size(caps["swap"].get<double>()));
+    if (caps.contains("processes")) add("proc=" + std::to_string(caps["processes"].get<unsigned long long>()));
+    if (caps.contains("io_shares")) add("io-shares=" + std::to_string(caps["io_shares"].get<unsigned>()));
+    if (caps.contains("io")) add("io=" + std::to_string(caps["io"].size()) + "dev");
+    return out.empty() ? "-" : out;
+}
+
 int list(Tool& t, const std::vector<std::string>& args) {
     bool all = false, installed = false, verbose = false, parseable = false;
     for (const auto& a : args) {
@@ -80,7 +108,7 @@ int list(Tool& t, const std::vector<std::string>& args) {
         } else if (verbose) {
             if (&z == &rows[0])
                 std::printf("  ID NAME             STATUS        PATH                           BRAND    IP     "
-                            "ADDRESS            IMAGE          UIDS            LAST EXIT\n");
+                            "ADDRESS            IMAGE          UIDS            CAPS                 LAST EXIT\n");
             std::string addr = str(z, "address");
             std::string state = str(z, "state");
             if (z.value("config_changed", false)) {
@@ -90,11 +118,11 @@ int list(Tool& t, const std::vector<std::string>& args) {
             // UIDS: the host ids of a user-namespaced zone, BASE+COUNT.
             unsigned base = z.value("uid_base", 0U), count = z.value("uid_count", 0U);
             std::string uids = count ? std::to_string(base) + "+" + std::to_string(count) : "-";
-            std::printf("%4s %-16s %-13s %-30s %-8s %-6s %-18s %-14s %-15s %s\n", ids.c_str(),
+            std::printf("%4s %-16s %-13s %-30s %-8s %-6s %-18s %-14s %-15s %-20s %s\n", ids.c_str(),
                         str(z, "name").c_str(), state.c_str(), str(z, "path").c_str(),
                         str(z, "brand").c_str(), str(z, "ip_type").c_str(),
                         addr.empty() ? "-" : addr.c_str(), image.empty() ? "-" : image.c_str(),
-                        uids.c_str(),
+                        uids.c_str(), z.contains("caps") ? caps_text(z["caps"]).c_str() : "-",
                         str(z, "last_exit").empty() ? "-" : str(z, "last_exit").c_str());
         } else {
             std::printf("%s\n", str(z, "name").c_str());

@@ -271,6 +271,30 @@ TEST(Resources, HalfACpuCapHoldsTwoBusyLoopsToHalfTheTime) {
     EXPECT_GE(w.used_s, expected * 0.8) << w;
     EXPECT_GT(w.nr_throttled, 0U) << w;
     EXPECT_GT(w.throttled_s, 0.0) << w;
+
+    // zonestat over an interval: CPUs used against the cap, time throttled.
+    auto zs = d.run("zonestat", {"-z", "capped", "-o", "json", "1", "1"});
+    ASSERT_EQ(zs.status, 0) << zs;
+    auto j = json::parse(zs.out, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << zs.out;
+    json row;
+    for (const auto& r : j["zones"])
+        if (r.value("zone", "") == "capped") row = r;
+    ASSERT_TRUE(row.is_object()) << zs.out;
+    EXPECT_EQ(row.value("cpu_cap", 0.0), 0.5) << zs.out;
+    EXPECT_LE(row.value("cpus", 9.0), 0.5 * 1.2) << zs.out;
+    EXPECT_GT(row.value("cpu_cap_pct", 0.0), 50.0) << zs.out;
+    EXPECT_GT(row.value("throttled_seconds", 0.0), 0.0) << zs.out;
+    EXPECT_GT(row.value("wall_seconds", 0.0), 0.9) << zs.out;
+    auto table = d.run("zonestat", {"-z", "capped", "-r", "cpu,processes", "0.5", "1"});
+    ASSERT_EQ(table.status, 0) << table;
+    std::cout << "[ zonestat ]\n" << table.out;
+    EXPECT_NE(table.out.find("%CAP"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("[host]"), std::string::npos) << table.out;
+    EXPECT_EQ(table.out.find("MEMCAP"), std::string::npos) << table.out;
+    auto p = d.run("zonestat", {"-z", "capped", "-p", "-r", "processes"});
+    ASSERT_EQ(p.status, 0) << p;
+    EXPECT_EQ(split_lines(p.out).at(0).rfind("capped:", 0), 0U) << p.out;
 }
 
 TEST(Resources, LiveNcpusChangeTakesEffectWithoutReboot) {
