@@ -190,9 +190,12 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
             "setting up the zone's user namespace: staging its lofs file systems");
     int pidfd = -1;
     proc::Clone3Args ca;
-    ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
-               CLONE_PIDFD | CLONE_INTO_CGROUP | (spec.own_netns ? CLONE_NEWNET : 0) |
-               (spec.userns() ? CLONE_NEWUSER : 0);
+    // v1-hybrid: the cgroup namespace starts after sync #1, once init is in
+    // its v1 groups, so that the zone sees its own groups as its root there too.
+    const bool late_cgroupns = !spec.cgroup_v1.empty();
+    ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+               (late_cgroupns ? 0 : CLONE_NEWCGROUP) | CLONE_PIDFD | CLONE_INTO_CGROUP |
+               (spec.own_netns ? CLONE_NEWNET : 0) | (spec.userns() ? CLONE_NEWUSER : 0);
     ca.pidfd = &pidfd;
     ca.cgroup_fd = cgroup.dirfd();
     pid_t pid = proc::clone3(ca);
@@ -204,7 +207,13 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
         int mounts[userns::kMaxHandoff];
         int nmounts = userns::receive_sync_in_child(sync_r.get(), mounts, userns::kMaxHandoff);
         if (nmounts < 0) ::_exit(126);
-        int step = run_child_plan(plan, &rep.err, mounts, nmounts);
+        int step = -1;
+        if (late_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0) {
+            step = kStepCaps + 3;
+            rep.err = errno;
+        } else {
+            step = run_child_plan(plan, &rep.err, mounts, nmounts);
+        }
         if (step >= 0) {
             rep.step = step;
         } else {
@@ -276,6 +285,7 @@ Result<Started> clone_init(const BootSpec& spec, const Console& con, const cg::C
                            : rep.step == kStepCaps     ? "drop capabilities to the zone's set"
                            : rep.step == kStepCaps + 1 ? "set no_new_privs"
                            : rep.step == kStepCaps + 2 ? "install the seccomp filter"
+                           : rep.step == kStepCaps + 3 ? "unshare the cgroup namespace"
                                                        : "exec init '" + std::string(builtin ? "builtin" : init_path) + "'";
         return sys_error(rep.err, what);
     }

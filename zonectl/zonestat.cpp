@@ -217,7 +217,7 @@ json row_json(const Row& r, bool interval, const Groups& g) {
         j["cpu_cap_pct"] = maybe(interval && r.cap > 0, r.cap > 0 ? 100.0 * r.cpus() / r.cap : 0);
         j["throttled_seconds"] = maybe(!is_host, r.throttled_s);
         j["cpu_stall_seconds"] = r.stall_s;
-        j["cpu_psi_avg10"] = r.psi10;
+        j["cpu_psi_avg10"] = maybe(r.name != "[total]", r.psi10);
     }
     if (g.memory) {
         j["memory_bytes"] = r.mem;
@@ -265,7 +265,7 @@ const std::vector<Column> kCpu = {
      }},
     {"THROT-S", 7, [](const Row& r, bool) { return host(r) ? std::string("-") : fixed(r.throttled_s, 2); }},
     {"WAIT-S", 7, [](const Row& r, bool) { return fixed(r.stall_s, 2); }},
-    {"PSI10", 6, [](const Row& r, bool) { return fixed(r.psi10, 1) + "%"; }},
+    {"PSI10", 6, [](const Row& r, bool) { return r.name == "[total]" ? std::string("-") : fixed(r.psi10, 1) + "%"; }},
 };
 const std::vector<Column> kMemory = {
     {"MEM", 7, [](const Row& r, bool) { return human(r.mem); }},

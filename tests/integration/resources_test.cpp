@@ -230,6 +230,18 @@ TEST(Resources, MemoryHogIsOomKilledInsideItsZoneOnly) {
     EXPECT_TRUE(exists("/proc/" + std::to_string(init_pid)));
     auto after = d.zlogin("hog", "echo still here");
     EXPECT_EQ(after.status, 0) << after;
+    // A zlogin session is in the zone's groups (so it counts against the
+    // caps), and the zone sees them as its cgroup root, in every hierarchy.
+    auto cg = d.zlogin("hog", "cat /proc/self/cgroup");
+    ASSERT_EQ(cg.status, 0) << cg;
+    for (const auto& line : split_lines(cg.out)) {
+        bool ours = !line.empty() && line.find("name=systemd") == std::string::npos &&
+                    line.find("devices") == std::string::npos &&
+                    line.find("hugetlb") == std::string::npos;
+        if (ours) {
+            EXPECT_EQ(line.substr(line.rfind(':')), ":/") << cg.out;
+        }
+    }
     // Counted by zone.stats and zonestat.
     json s = zone_stats(d, "hog");
     ASSERT_TRUE(s.is_object());
