@@ -507,5 +507,31 @@ TEST(Resources, DeviceIoCapsReachTheKernel) {
     }
 }
 
+TEST(Resources, ARestartedZonedKeepsTheCapsAndTheCpusHeld) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ZoneGroups g(d);
+    ASSERT_TRUE(d.boot_new_zone("kept", "set max-processes=20; add dedicated-cpu; set ncpus=1; end"));
+    EXPECT_EQ(g.read("kept", "cpuset", "cpuset.cpus", "cpuset.cpus"), "0");
+    ASSERT_TRUE(d.restart(SIGKILL));
+    // The CPU is still the zone's, its caps still hold for new sessions.
+    ASSERT_TRUE(d.configure("other", "add dedicated-cpu; set cpus=0; end"));
+    ASSERT_TRUE(d.adm("other", "install"));
+    auto b = d.zoneadm({"-z", "other", "boot"});
+    EXPECT_NE(b.status, 0) << b;
+    EXPECT_NE(b.err.find("dedicated to zone 'kept'"), std::string::npos) << b;
+    auto r = d.zlogin("kept", "for i in $(seq 1 30); do sleep 5 & done 2>&1; echo done");
+    EXPECT_NE(r.out.find("can't fork"), std::string::npos) << r;
+    auto pids = zone::cg::parse_u64(g.read("kept", "pids", "pids.current", "pids.current"));
+    ASSERT_TRUE(pids);
+    EXPECT_LE(*pids, 20U);
+    EXPECT_GE(*pids, 15U);
+    EXPECT_EQ(zone_stats(d, "kept")["caps"].value("cpus", ""), "0");
+    ASSERT_TRUE(d.adm("kept", "halt"));
+    EXPECT_TRUE(no_dirs_left(g, "kept"));
+    EXPECT_TRUE(d.adm("other", "boot"));
+}
+
 } // namespace
 } // namespace zt
