@@ -500,6 +500,9 @@ TEST(Resources, DeviceIoCapsReachTheKernel) {
         EXPECT_NE(g.read("io", "io", "", "io.max").find(dev + " rbps=max wbps=4194304 riops=500"),
                   std::string::npos);
     }
+    // The resource round-trips through export.
+    auto exported = d.zonecfg("io", "export");
+    EXPECT_NE(exported.out.find("add device-io\nset match=" + dev), std::string::npos) << exported;
     // Dropped live: the rules go.
     ASSERT_EQ(d.run("zonecfg", {"-z", "io", "-r", "remove device-io"}).status, 0);
     if (g.v1()) {
