@@ -175,6 +175,8 @@ api::json caps_json(const cg::Limits& l) {
     if (l.cpuset_cpus) {
         j["cpus"] = *l.cpuset_cpus;
         if (auto set = cg::parse_cpu_list(*l.cpuset_cpus)) j["ncpus_dedicated"] = set->size();
+    } else if (l.dedicated_ncpus) {
+        j["ncpus_dedicated"] = l.dedicated_ncpus->max;  // chosen at boot
     }
     if (l.cpu_weight) j["cpu_shares"] = *l.cpu_weight;
     if (l.memory_max) j["memory"] = *l.memory_max;

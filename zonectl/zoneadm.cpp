@@ -56,6 +56,8 @@ std::string caps_text(const json& caps) {
         add(buf);
     }
     if (caps.contains("cpus")) add("cpus=" + caps["cpus"].get<std::string>());
+    else if (caps.contains("ncpus_dedicated"))
+        add("ncpus=" + std::to_string(caps["ncpus_dedicated"].get<unsigned>()));
     if (caps.contains("cpu_shares")) add("shares=" + std::to_string(caps["cpu_shares"].get<unsigned>()));
     if (caps.contains("memory")) add("mem=" + size(caps["memory"].get<double>()));
     if (caps.contains("swap")) add("swap=" + size(caps["swap"].get<double>()));
