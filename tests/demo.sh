@@ -31,7 +31,9 @@ zoned_pid=$!
 for _ in $(seq 100); do [ -S "$ZONED_SOCKET" ] && break; sleep 0.05; done
 
 step zonectl image build base --from busybox
-step zonecfg -z demo 'create; set image=base; set hostname=demo-zone; add net; end; commit'
+step zonecfg -z demo 'create; set image=base; set hostname=demo-zone; add net; end;
+    add capped-cpu; set ncpus=0.5; end; add capped-memory; set physical=256M; end;
+    set max-processes=100; commit'
 step zonecfg -z demo info
 step zoneadm -z demo install
 step zoneadm -z demo boot
@@ -39,6 +41,11 @@ step zoneadm list -v
 step zlogin demo 'echo "hello from $(hostname)"; id; ps; cat /etc/os-release'
 step zlogin demo 'ip -4 addr show eth0; ping -c 2 -W 1 gateway'
 step zonestat
+# Resource caps: a busy loop held at half a CPU, then the cap raised live.
+step zlogin demo "sh -c 'while :; do :; done' </dev/null >/dev/null 2>&1 &"
+step zonestat -r cpu,memory,processes 1 1
+step zonecfg -z demo -r 'select capped-cpu; set ncpus=1; end'
+step zonestat -r cpu 1 1
 step zoneadm -z demo halt
 step zoneadm list -cv
 if [ "$keep" = --keep ]; then
