@@ -11,7 +11,8 @@ namespace {
 
 Result<api::json> zone_apply(Call& c) {
     TRY(lk, lock_zone_param(c));
-    if (auto v = config::verify(lk->config); !v) return std::move(v).error().wrap("zone '" + lk->name + "'");
+    if (auto v = config::verify(lk->config); !v)
+        return std::move(v).error().wrap("zone '" + lk->name + "'");
     TRY_VOID(apply_zone_limits(c.daemon, *lk, lk->config));
     cg::Limits limits;
     if (auto l = cg::limits_from_config(lk->config)) limits = *l;

@@ -16,7 +16,9 @@ using api::json;
 json pressure_json(const std::optional<cg::PressureStats>& p) {
     if (!p) return nullptr;
     auto one = [](const cg::Pressure& x) {
-        return json{{"avg10", x.avg10}, {"avg60", x.avg60}, {"avg300", x.avg300},
+        return json{{"avg10", x.avg10},
+                    {"avg60", x.avg60},
+                    {"avg300", x.avg300},
                     {"total_usec", x.total_usec}};
     };
     json j{{"some", one(p->some)}};
@@ -31,19 +33,26 @@ template <typename T> json opt(const std::optional<T>& v) {
 // The driver's part of a zone's sample.
 void add_cgroup_stats(json& z, const cg::Stats& s) {
     if (s.cpu)
-        z["cpu"] = {{"usage_usec", s.cpu->usage_usec},     {"user_usec", s.cpu->user_usec},
-                    {"system_usec", s.cpu->system_usec},   {"nr_periods", s.cpu->nr_periods},
-                    {"nr_throttled", s.cpu->nr_throttled}, {"throttled_usec", s.cpu->throttled_usec}};
+        z["cpu"] = {
+            {"usage_usec", s.cpu->usage_usec},     {"user_usec", s.cpu->user_usec},
+            {"system_usec", s.cpu->system_usec},   {"nr_periods", s.cpu->nr_periods},
+            {"nr_throttled", s.cpu->nr_throttled}, {"throttled_usec", s.cpu->throttled_usec}};
     if (s.memory)
-        z["memory"] = {{"current", s.memory->current},     {"peak", opt(s.memory->peak)},
-                       {"max", opt(s.memory->max)},        {"oom_kill", s.memory->oom_kill},
-                       {"oom_events", opt(s.memory->oom_events)}, {"anon", opt(s.memory->anon)},
-                       {"file", opt(s.memory->file)},      {"swap", opt(s.memory->swap_current)}};
+        z["memory"] = {{"current", s.memory->current},
+                       {"peak", opt(s.memory->peak)},
+                       {"max", opt(s.memory->max)},
+                       {"oom_kill", s.memory->oom_kill},
+                       {"oom_events", opt(s.memory->oom_events)},
+                       {"anon", opt(s.memory->anon)},
+                       {"file", opt(s.memory->file)},
+                       {"swap", opt(s.memory->swap_current)}};
     if (s.pids)
-        z["pids"] = {{"current", s.pids->current}, {"peak", opt(s.pids->peak)},
-                     {"max", opt(s.pids->max)}};
+        z["pids"] = {
+            {"current", s.pids->current}, {"peak", opt(s.pids->peak)}, {"max", opt(s.pids->max)}};
     if (s.io)
-        z["io"] = {{"rbytes", s.io->rbytes}, {"wbytes", s.io->wbytes}, {"rios", s.io->rios},
+        z["io"] = {{"rbytes", s.io->rbytes},
+                   {"wbytes", s.io->wbytes},
+                   {"rios", s.io->rios},
                    {"wios", s.io->wios}};
     z["pressure"] = {{"cpu", pressure_json(s.cpu_pressure)},
                      {"memory", pressure_json(s.memory_pressure)},
@@ -86,7 +95,7 @@ Result<api::json> zone_stats(Call& c) {
             r.booted = booted_config(**lk);
         }
         auto s = stats::sample_zone(c.daemon.cgroups(), z->name, r.init_pid);
-        if (!s) continue;  // halted meanwhile
+        if (!s) continue; // halted meanwhile
         cg::Limits limits;
         if (auto l = cg::limits_from_config(r.booted)) limits = *l;
         if (auto held = c.daemon.cpus().held_by(z->name); !held.empty()) limits.cpuset_cpus = held;
@@ -97,10 +106,11 @@ Result<api::json> zone_stats(Call& c) {
                {"user_usec", s->user_usec},
                {"system_usec", s->system_usec},
                {"nprocs", s->nprocs},
-               {"net", {{"rx_bytes", s->net.rx_bytes},
-                        {"rx_packets", s->net.rx_packets},
-                        {"tx_bytes", s->net.tx_bytes},
-                        {"tx_packets", s->net.tx_packets}}},
+               {"net",
+                {{"rx_bytes", s->net.rx_bytes},
+                 {"rx_packets", s->net.rx_packets},
+                 {"tx_bytes", s->net.tx_bytes},
+                 {"tx_packets", s->net.tx_packets}}},
                {"caps", caps_json(limits)}};
         add_cgroup_stats(j, s->cgroup);
         zones.push_back(std::move(j));
@@ -114,6 +124,8 @@ Result<api::json> zone_stats(Call& c) {
 
 } // namespace
 
-std::vector<Method> zone_stats_methods() { return {{"zone.stats", Access::Anyone, zone_stats}}; }
+std::vector<Method> zone_stats_methods() {
+    return {{"zone.stats", Access::Anyone, zone_stats}};
+}
 
 } // namespace zone

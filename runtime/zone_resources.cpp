@@ -42,10 +42,10 @@ Result<void> CpuLedger::resolve(const std::string& zone, cg::Limits& l,
                                                     std::to_string(c) + " is dedicated to zone '" +
                                                     holder[c] + "', which is running");
         if (!host.empty() && !host.count(c))
-            return make_error(config::kInvalidConfig,
-                              "dedicated-cpu cpus=" + *l.cpuset_cpus + ": CPU " +
-                                  std::to_string(c) + " is not one of the host's CPUs (" +
-                                  available + ")");
+            return make_error(config::kInvalidConfig, "dedicated-cpu cpus=" + *l.cpuset_cpus +
+                                                          ": CPU " + std::to_string(c) +
+                                                          " is not one of the host's CPUs (" +
+                                                          available + ")");
     }
     if (claim) held_[zone] = *l.cpuset_cpus;
     return ok();
@@ -53,8 +53,10 @@ Result<void> CpuLedger::resolve(const std::string& zone, cg::Limits& l,
 
 void CpuLedger::hold(const std::string& zone, const cg::Limits& l) {
     std::lock_guard g(mu_);
-    if (l.cpuset_cpus) held_[zone] = *l.cpuset_cpus;
-    else held_.erase(zone);
+    if (l.cpuset_cpus)
+        held_[zone] = *l.cpuset_cpus;
+    else
+        held_.erase(zone);
 }
 
 void CpuLedger::release(const std::string& zone) {
@@ -77,7 +79,8 @@ const std::set<std::string> kControlResources = {"capped-cpu", "dedicated-cpu", 
                                                  "rctl", "device-io"};
 
 std::string trimmed(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+        s.pop_back();
     return s;
 }
 
@@ -86,7 +89,8 @@ std::string trimmed(std::string s) {
 std::string available_cpus(cg::Driver& d) {
     cg::Dirs p = d.parent_dirs();
     std::vector<std::string> candidates{p.v2 + "/cpuset.cpus.effective"};
-    for (const auto& dir : p.v1) candidates.push_back(dir + "/cpuset.effective_cpus");
+    for (const auto& dir : p.v1)
+        candidates.push_back(dir + "/cpuset.effective_cpus");
     for (const auto& f : candidates)
         if (auto t = fs::read_file(f); t && !trimmed(*t).empty()) return trimmed(*t);
     auto online = fs::read_file("/sys/devices/system/cpu/online");
@@ -95,8 +99,12 @@ std::string available_cpus(cg::Driver& d) {
 
 } // namespace
 
-bool is_resource_control(const config::Resource& r) { return kControlResources.count(r.type) > 0; }
-bool is_resource_control_prop(const std::string& prop) { return kControlProps.count(prop) > 0; }
+bool is_resource_control(const config::Resource& r) {
+    return kControlResources.count(r.type) > 0;
+}
+bool is_resource_control_prop(const std::string& prop) {
+    return kControlProps.count(prop) > 0;
+}
 
 config::ZoneConfig with_resource_controls(const config::ZoneConfig& booted,
                                           const config::ZoneConfig& next) {
@@ -142,8 +150,9 @@ Result<cg::Limits> plan_zone_limits(Daemon& d, const std::string& name,
 Result<void> apply_zone_limits(Daemon& d, Zone& z, const config::ZoneConfig& next) {
     if (z.status.state != ZoneState::Running || !z.live)
         return make_error(api::code::kBadState,
-                          "zone '" + z.name + "' is not running (a live change applies to a "
-                                              "running zone; the configuration applies at boot)");
+                          "zone '" + z.name +
+                              "' is not running (a live change applies to a "
+                              "running zone; the configuration applies at boot)");
     config::ZoneConfig booted = booted_config(z);
     std::string held = d.cpus().held_by(z.name);
     cg::Limits old_limits;
@@ -171,12 +180,13 @@ Result<void> apply_zone_limits(Daemon& d, Zone& z, const config::ZoneConfig& nex
 api::json caps_json(const cg::Limits& l) {
     api::json j = api::json::object();
     if (l.cpu_max)
-        j["ncpus"] = static_cast<double>(l.cpu_max->quota_us) / static_cast<double>(l.cpu_max->period_us);
+        j["ncpus"] =
+            static_cast<double>(l.cpu_max->quota_us) / static_cast<double>(l.cpu_max->period_us);
     if (l.cpuset_cpus) {
         j["cpus"] = *l.cpuset_cpus;
         if (auto set = cg::parse_cpu_list(*l.cpuset_cpus)) j["ncpus_dedicated"] = set->size();
     } else if (l.dedicated_ncpus) {
-        j["ncpus_dedicated"] = l.dedicated_ncpus->max;  // chosen at boot
+        j["ncpus_dedicated"] = l.dedicated_ncpus->max; // chosen at boot
     }
     if (l.cpu_weight) j["cpu_shares"] = *l.cpu_weight;
     if (l.memory_max) j["memory"] = *l.memory_max;

@@ -26,10 +26,11 @@ using zone::api::json;
 using namespace stat;
 
 int usage(const Tool& t) {
-    std::fprintf(stderr,
-                 "usage: %s [-z ZONE[,ZONE...]] [-r RESOURCE[,...]] [-p] [-o json] [INTERVAL [COUNT]]\n"
-                 "       RESOURCE: cpu, memory, processes, io, net or all (default all)\n",
-                 t.name.c_str());
+    std::fprintf(
+        stderr,
+        "usage: %s [-z ZONE[,ZONE...]] [-r RESOURCE[,...]] [-p] [-o json] [INTERVAL [COUNT]]\n"
+        "       RESOURCE: cpu, memory, processes, io, net or all (default all)\n",
+        t.name.c_str());
     return kExitUsage;
 }
 
@@ -47,29 +48,39 @@ std::string fixed(double v, int decimals) {
     snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
 }
-bool host(const Row& r) { return r.name == "[host]"; }
+bool host(const Row& r) {
+    return r.name == "[host]";
+}
 
 const std::vector<Column> kCpu = {
     {"CPU-S", 8, [](const Row& r, bool) { return fixed(r.cpu_s, 2); }},
     {"WALL-S", 6, [](const Row& r, bool i) { return i ? fixed(r.wall_s, 2) : std::string("-"); }},
     {"CPUS", 5, [](const Row& r, bool i) { return i ? fixed(r.cpus(), 2) : std::string("-"); }},
     {"CAP", 5, [](const Row& r, bool) { return r.cap > 0 ? fixed(r.cap, 2) : std::string("-"); }},
-    {"%CAP", 6, [](const Row& r, bool i) {
+    {"%CAP", 6,
+     [](const Row& r, bool i) {
          return i && r.cap > 0 ? fixed(100.0 * r.cpus() / r.cap, 1) + "%" : std::string("-");
      }},
-    {"THROT-S", 7, [](const Row& r, bool) { return host(r) ? std::string("-") : fixed(r.throttled_s, 2); }},
+    {"THROT-S", 7,
+     [](const Row& r, bool) { return host(r) ? std::string("-") : fixed(r.throttled_s, 2); }},
     {"WAIT-S", 7, [](const Row& r, bool) { return fixed(r.stall_s, 2); }},
-    {"PSI10", 6, [](const Row& r, bool) { return r.name == "[total]" ? std::string("-") : fixed(r.psi10, 1) + "%"; }},
+    {"PSI10", 6,
+     [](const Row& r, bool) {
+         return r.name == "[total]" ? std::string("-") : fixed(r.psi10, 1) + "%";
+     }},
 };
 const std::vector<Column> kMemory = {
     {"MEM", 7, [](const Row& r, bool) { return human(r.mem); }},
-    {"MEMCAP", 7, [](const Row& r, bool) { return r.mem_cap > 0 ? human(r.mem_cap) : std::string("-"); }},
-    {"PEAK", 7, [](const Row& r, bool) { return r.mem_peak > 0 ? human(r.mem_peak) : std::string("-"); }},
+    {"MEMCAP", 7,
+     [](const Row& r, bool) { return r.mem_cap > 0 ? human(r.mem_cap) : std::string("-"); }},
+    {"PEAK", 7,
+     [](const Row& r, bool) { return r.mem_peak > 0 ? human(r.mem_peak) : std::string("-"); }},
     {"OOM", 4, [](const Row& r, bool) { return host(r) ? std::string("-") : fixed(r.oom, 0); }},
 };
 const std::vector<Column> kProcesses = {
     {"PROCS", 6, [](const Row& r, bool) { return host(r) ? std::string("-") : fixed(r.procs, 0); }},
-    {"PCAP", 6, [](const Row& r, bool) { return r.procs_cap > 0 ? fixed(r.procs_cap, 0) : std::string("-"); }},
+    {"PCAP", 6,
+     [](const Row& r, bool) { return r.procs_cap > 0 ? fixed(r.procs_cap, 0) : std::string("-"); }},
 };
 const std::vector<Column> kIo = {
     {"IO-R", 7, [](const Row& r, bool) { return host(r) ? std::string("-") : human(r.io_r); }},
@@ -82,9 +93,9 @@ const std::vector<Column> kNet = {
 
 std::vector<Column> columns(const Groups& g) {
     std::vector<Column> out;
-    for (auto [on, cols] : {std::pair{g.cpu, &kCpu}, std::pair{g.memory, &kMemory},
-                            std::pair{g.processes, &kProcesses}, std::pair{g.io, &kIo},
-                            std::pair{g.net, &kNet}})
+    for (auto [on, cols] :
+         {std::pair{g.cpu, &kCpu}, std::pair{g.memory, &kMemory},
+          std::pair{g.processes, &kProcesses}, std::pair{g.io, &kIo}, std::pair{g.net, &kNet}})
         if (on) out.insert(out.end(), cols->begin(), cols->end());
     return out;
 }
@@ -97,16 +108,20 @@ void print_parseable(const std::vector<Row>& rows, bool interval, const Groups& 
         for (const auto& [k, v] : j.items()) {
             if (k == "zone") continue;
             line += ":";
-            if (v.is_number()) line += fixed(v.get<double>(), v.get<double>() == std::floor(v.get<double>()) ? 0 : 3);
+            if (v.is_number())
+                line +=
+                    fixed(v.get<double>(), v.get<double>() == std::floor(v.get<double>()) ? 0 : 3);
         }
         std::printf("%s\n", line.c_str());
     }
 }
 
-void print(const std::vector<Row>& rows, bool interval, bool parseable, bool as_json, const Groups& g) {
+void print(const std::vector<Row>& rows, bool interval, bool parseable, bool as_json,
+           const Groups& g) {
     if (as_json) {
         json a = json::array();
-        for (const auto& r : rows) a.push_back(row_json(r, interval, g));
+        for (const auto& r : rows)
+            a.push_back(row_json(r, interval, g));
         std::printf("%s\n", json{{"interval", interval}, {"zones", a}}.dump().c_str());
     } else if (parseable) {
         print_parseable(rows, interval, g);
@@ -118,18 +133,22 @@ void print(const std::vector<Row>& rows, bool interval, bool parseable, bool as_
             return interval && (h.rfind("IO-", 0) == 0 || h.rfind("NET-", 0) == 0);
         };
         auto pad = [](const std::string& v, int w) {
-            return std::string(static_cast<size_t>(std::max<int>(0, w - static_cast<int>(v.size()))), ' ') + v;
+            return std::string(
+                       static_cast<size_t>(std::max<int>(0, w - static_cast<int>(v.size()))), ' ') +
+                   v;
         };
         char name[64];
         snprintf(name, sizeof name, "%-16s", "ZONE");
         std::string head = name;
         for (const auto& c : cols)
-            head += " " + pad(std::string(c.heading) + (rate(c) ? "/s" : ""), c.width + (rate(c) ? 2 : 0));
+            head += " " + pad(std::string(c.heading) + (rate(c) ? "/s" : ""),
+                              c.width + (rate(c) ? 2 : 0));
         std::printf("%s\n", head.c_str());
         for (const auto& r : rows) {
             snprintf(name, sizeof name, "%-16s", r.name.c_str());
             std::string line = name;
-            for (const auto& c : cols) line += " " + pad(c.text(r, interval), c.width + (rate(c) ? 2 : 0));
+            for (const auto& c : cols)
+                line += " " + pad(c.text(r, interval), c.width + (rate(c) ? 2 : 0));
             std::printf("%s\n", line.c_str());
         }
     }
@@ -146,10 +165,12 @@ int run_zonestat(Tool& t) {
     for (size_t i = 0; i < t.args.size(); ++i) {
         const std::string& a = t.args[i];
         if (a == "-z" && i + 1 < t.args.size()) {
-            for (const auto& n : split_commas(t.args[++i])) names.push_back(n);
+            for (const auto& n : split_commas(t.args[++i]))
+                names.push_back(n);
         } else if (a == "-r" && i + 1 < t.args.size()) {
             if (!parse_groups(t.args[++i], groups)) {
-                std::fprintf(stderr, "%s: -r '%s': resources are cpu, memory, processes, io, net or all\n",
+                std::fprintf(stderr,
+                             "%s: -r '%s': resources are cpu, memory, processes, io, net or all\n",
                              t.name.c_str(), t.args[i].c_str());
                 return kExitUsage;
             }

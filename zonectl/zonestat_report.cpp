@@ -23,7 +23,9 @@ const json& sub(const json& j, const char* k) {
     return it != j.end() && it->is_object() ? *it : empty;
 }
 // A counter's growth between two samples (0 when it went backwards: a reboot).
-double delta(uint64_t now, uint64_t before) { return now >= before ? static_cast<double>(now - before) : 0; }
+double delta(uint64_t now, uint64_t before) {
+    return now >= before ? static_cast<double>(now - before) : 0;
+}
 
 // One zone's sample -> its row; `before` (interval mode) is its previous sample.
 Row zone_row(const json& z, const json* before, double dt, double host_cpus) {
@@ -49,9 +51,11 @@ Row zone_row(const json& z, const json* before, double dt, double host_cpus) {
         const json& b = *before;
         r.wall_s = dt;
         r.cpu_s = delta(u64(z, "cpu_usec"), u64(b, "cpu_usec")) / 1e6;
-        r.throttled_s = delta(u64(cpu, "throttled_usec"), u64(sub(b, "cpu"), "throttled_usec")) / 1e6;
+        r.throttled_s =
+            delta(u64(cpu, "throttled_usec"), u64(sub(b, "cpu"), "throttled_usec")) / 1e6;
         r.stall_s = delta(u64(psi, "total_usec"),
-                          u64(sub(sub(sub(b, "pressure"), "cpu"), "some"), "total_usec")) / 1e6;
+                          u64(sub(sub(sub(b, "pressure"), "cpu"), "some"), "total_usec")) /
+                    1e6;
         per = dt > 0 ? dt : 1;
         r.io_r = delta(u64(io, "rbytes"), u64(sub(b, "io"), "rbytes")) / per;
         r.io_w = delta(u64(io, "wbytes"), u64(sub(b, "io"), "wbytes")) / per;
@@ -83,7 +87,8 @@ Row host_row(const json& now, const json* before, double dt) {
         r.wall_s = dt;
         r.cpu_s = delta(u64(h, "cpu_usec"), u64(b, "cpu_usec")) / 1e6;
         r.stall_s = delta(u64(psi, "total_usec"),
-                          u64(sub(sub(sub(b, "pressure"), "cpu"), "some"), "total_usec")) / 1e6;
+                          u64(sub(sub(sub(b, "pressure"), "cpu"), "some"), "total_usec")) /
+                    1e6;
     } else {
         r.cpu_s = u64(h, "cpu_usec") / 1e6;
         r.stall_s = u64(psi, "total_usec") / 1e6;
@@ -93,7 +98,9 @@ Row host_row(const json& now, const json* before, double dt) {
 
 // A value that does not apply (no cap, no interval) is null in JSON, "-" in
 // the table and empty in the parseable form.
-json maybe(bool has, double v) { return has ? json(v) : json(nullptr); }
+json maybe(bool has, double v) {
+    return has ? json(v) : json(nullptr);
+}
 
 } // namespace
 
@@ -112,7 +119,8 @@ std::string human(double v) {
 std::vector<Row> rows_of(const json& now, const json* before) {
     std::map<std::string, json> prev;
     if (before)
-        for (const auto& z : (*before)["zones"]) prev[z.value("name", "")] = z;
+        for (const auto& z : (*before)["zones"])
+            prev[z.value("name", "")] = z;
     double dt = before ? delta(u64(now, "time_ns"), u64(*before, "time_ns")) / 1e9 : 0;
     double ncpus = std::max<double>(1, now.value("ncpus", 1));
     std::vector<Row> out;
@@ -121,7 +129,7 @@ std::vector<Row> rows_of(const json& now, const json* before) {
     total.wall_s = dt;
     for (const auto& z : now["zones"]) {
         auto it = prev.find(z.value("name", ""));
-        if (before && it == prev.end()) continue;  // booted during the interval: no rate yet
+        if (before && it == prev.end()) continue; // booted during the interval: no rate yet
         Row r = zone_row(z, before ? &it->second : nullptr, dt, ncpus);
         total.cpu_s += r.cpu_s;
         total.throttled_s += r.throttled_s;
@@ -141,17 +149,23 @@ std::vector<Row> rows_of(const json& now, const json* before) {
     return out;
 }
 
-
 bool parse_groups(const std::string& list, Groups& g) {
     g = Groups{false, false, false, false, false};
     for (const auto& w : split_commas(list)) {
-        if (w == "all") g = Groups{};
-        else if (w == "cpu") g.cpu = true;
-        else if (w == "memory" || w == "mem") g.memory = true;
-        else if (w == "processes" || w == "proc") g.processes = true;
-        else if (w == "io") g.io = true;
-        else if (w == "net" || w == "network") g.net = true;
-        else return false;
+        if (w == "all")
+            g = Groups{};
+        else if (w == "cpu")
+            g.cpu = true;
+        else if (w == "memory" || w == "mem")
+            g.memory = true;
+        else if (w == "processes" || w == "proc")
+            g.processes = true;
+        else if (w == "io")
+            g.io = true;
+        else if (w == "net" || w == "network")
+            g.net = true;
+        else
+            return false;
     }
     return g.cpu || g.memory || g.processes || g.io || g.net;
 }

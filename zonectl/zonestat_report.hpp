@@ -14,13 +14,13 @@ using zone::api::json;
 
 struct Row {
     std::string name;
-    double cpu_s = 0, wall_s = 0;       // CPU time used, wall time (interval mode)
-    double cap = 0;                     // the cap in CPUs; 0: none
+    double cpu_s = 0, wall_s = 0; // CPU time used, wall time (interval mode)
+    double cap = 0;               // the cap in CPUs; 0: none
     double host_cpus = 1;
     double throttled_s = 0, stall_s = 0, psi10 = 0;
     double mem = 0, mem_cap = 0, mem_peak = 0, oom = 0;
     double procs = 0, procs_cap = 0;
-    double io_r = 0, io_w = 0, rx = 0, tx = 0;  // bytes, per second in interval mode
+    double io_r = 0, io_w = 0, rx = 0, tx = 0; // bytes, per second in interval mode
     double cpus() const { return wall_s > 0 ? cpu_s / wall_s : 0; }
 };
 

@@ -73,9 +73,9 @@ class ZoneGroups {
         Cpu c;
         auto stat = zone::cg::parse_flat_keyed(read_text(dir(zone, "cpu") + "/cpu.stat"));
         if (v1_) {
-            c.usage_usec =
-                zone::cg::parse_u64(read_text(dir(zone, "cpuacct") + "/cpuacct.usage")).value_or(0) /
-                1000;
+            c.usage_usec = zone::cg::parse_u64(read_text(dir(zone, "cpuacct") + "/cpuacct.usage"))
+                               .value_or(0) /
+                           1000;
             c.throttled_usec = stat["throttled_time"] / 1000;
         } else {
             c.usage_usec = stat["usage_usec"];
@@ -89,8 +89,8 @@ class ZoneGroups {
     // get what their caps allow whatever else runs. Their caps keep them
     // from taking more.
     bool favour_zones() const {
-        std::string parent = v1_ ? roots_.v1.at("cpu") + "/" + d_.cgroup_parent()
-                                 : d_.cgroup_parent_path();
+        std::string parent =
+            v1_ ? roots_.v1.at("cpu") + "/" + d_.cgroup_parent() : d_.cgroup_parent_path();
         return write_text(parent + (v1_ ? "/cpu.shares" : "/cpu.weight"), v1_ ? "262144" : "10000");
     }
     // Stalled time of the zone's runnable tasks (PSI "some", cgroup2 group).
@@ -192,8 +192,8 @@ TEST(Resources, ForkBombIsHeldAtMaxProcessesWhileOthersStayResponsive) {
     }
     EXPECT_LE(most, 64U);
     EXPECT_GE(most, 60U);
-    auto events = zone::cg::parse_flat_keyed(
-        read_text(g.file("bomb", "pids", "pids.events", "pids.events")));
+    auto events =
+        zone::cg::parse_flat_keyed(read_text(g.file("bomb", "pids", "pids.events", "pids.events")));
     EXPECT_GT(events["max"], 0U) << "forks refused at the cap";
     // The host and the other zone answer.
     auto other = d.zlogin("calm", "echo alive");
@@ -275,7 +275,7 @@ TEST(Resources, HalfACpuCapHoldsTwoBusyLoopsToHalfTheTime) {
     }
     ASSERT_TRUE(g.favour_zones());
     ASSERT_TRUE(start_busy_loops(d, "capped", 2));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // both loops running
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // both loops running
     Window w = measure(g, "capped", 3.0);
     std::cout << "[ measured ] ncpus=0.5, two busy loops: " << w << "\n";
     double expected = 0.5 * w.wall_s;
@@ -377,9 +377,10 @@ TEST(Resources, CpuSharesOneToFourSplitOneCpu) {
     auto l0 = g.cpu("light"), h0 = g.cpu("heavy");
     std::this_thread::sleep_for(std::chrono::seconds(2));
     auto l1 = g.cpu("light"), h1 = g.cpu("heavy");
-    double light = (l1.usage_usec - l0.usage_usec) / 1e6, heavy = (h1.usage_usec - h0.usage_usec) / 1e6;
-    std::cout << "[ measured ] cpu-shares 100:400 on one CPU, 2 s: light " << light
-              << " s, heavy " << heavy << " s, ratio " << heavy / std::max(light, 1e-6) << "\n";
+    double light = (l1.usage_usec - l0.usage_usec) / 1e6,
+           heavy = (h1.usage_usec - h0.usage_usec) / 1e6;
+    std::cout << "[ measured ] cpu-shares 100:400 on one CPU, 2 s: light " << light << " s, heavy "
+              << heavy << " s, ratio " << heavy / std::max(light, 1e-6) << "\n";
     EXPECT_GT(heavy, 2 * light);
     EXPECT_GT(light, 0.0);
 }
@@ -515,7 +516,8 @@ TEST(Resources, ARestartedZonedKeepsTheCapsAndTheCpusHeld) {
     TestDaemon d;
     ASSERT_TRUE(d.started());
     ZoneGroups g(d);
-    ASSERT_TRUE(d.boot_new_zone("kept", "set max-processes=20; add dedicated-cpu; set ncpus=1; end"));
+    ASSERT_TRUE(
+        d.boot_new_zone("kept", "set max-processes=20; add dedicated-cpu; set ncpus=1; end"));
     EXPECT_EQ(g.read("kept", "cpuset", "cpuset.cpus", "cpuset.cpus"), "0");
     ASSERT_TRUE(d.restart(SIGKILL));
     // The CPU is still the zone's, its caps still hold for new sessions.

@@ -16,7 +16,9 @@
 namespace zone {
 namespace {
 
-config::PropValue S(std::string s) { return config::PropValue{false, std::move(s), {}}; }
+config::PropValue S(std::string s) {
+    return config::PropValue{false, std::move(s), {}};
+}
 
 config::Resource Res(std::string type, std::map<std::string, config::PropValue> props) {
     return config::Resource{std::move(type), std::move(props)};
@@ -39,16 +41,16 @@ Result<cg::DeviceNumber> fake_lookup(const std::string& path) {
 TEST(ResourcesMapping_Io, DeviceIoAndIoShares) {
     auto c = Base();
     c.props["io-shares"] = S("300");
-    c.resources.push_back(Res("device-io", {{"match", S("/dev/vda")},
-                                            {"read-bps", S("10M")},
-                                            {"write-iops", S("200")}}));
+    c.resources.push_back(Res(
+        "device-io", {{"match", S("/dev/vda")}, {"read-bps", S("10M")}, {"write-iops", S("200")}}));
     c.resources.push_back(Res("device-io", {{"match", S("8:16")}, {"write-bps", S("1G")}}));
     auto l = cg::limits_from_config(c, fake_lookup);
     ASSERT_TRUE(l) << l.error().message();
     EXPECT_EQ(l->io_weight, 300U);
     ASSERT_EQ(l->io_max.size(), 2U);
     EXPECT_EQ(l->io_max[0], (cg::IoMax{254, 0, 10ULL << 20, std::nullopt, std::nullopt, 200}));
-    EXPECT_EQ(l->io_max[1], (cg::IoMax{8, 16, std::nullopt, 1ULL << 30, std::nullopt, std::nullopt}));
+    EXPECT_EQ(l->io_max[1],
+              (cg::IoMax{8, 16, std::nullopt, 1ULL << 30, std::nullopt, std::nullopt}));
 }
 
 TEST(ResourcesMapping_Io, UnknownDeviceAndDuplicatesAreRefused) {
@@ -97,7 +99,8 @@ TEST(ResourcesConfig_Validate, IoValuesAtSetAndVerify) {
     two.resources.push_back(Res("device-io", {{"match", S("/dev/sda")}, {"write-bps", S("1M")}}));
     auto w = config::verify(two);
     ASSERT_FALSE(w);
-    EXPECT_NE(w.error().message().find("match '/dev/sda'"), std::string::npos) << w.error().message();
+    EXPECT_NE(w.error().message().find("match '/dev/sda'"), std::string::npos)
+        << w.error().message();
 }
 
 // ---- the ledger of dedicated CPUs ---------------------------------------------------
@@ -179,7 +182,8 @@ TEST(ResourcesLive, MergeTakesOnlyTheResourceControls) {
     auto only_caps = booted;
     only_caps.props.erase("cpu-shares");
     only_caps.resources.erase(only_caps.resources.begin());
-    only_caps.resources.push_back(Res("rctl", {{"name", S("zone.max-processes")}, {"value", S("9")}}));
+    only_caps.resources.push_back(
+        Res("rctl", {{"name", S("zone.max-processes")}, {"value", S("9")}}));
     EXPECT_EQ(config::to_json(with_resource_controls(booted, only_caps)).dump(),
               config::to_json(only_caps).dump());
 }
@@ -233,11 +237,14 @@ class Tmp {
 TEST(ResourcesProbe, SaysWhichDriverWithoutWriting) {
     Tmp t;
     ASSERT_TRUE(fs::mkdir_p(t.root + "/unified", 0755));
-    ASSERT_TRUE(fs::write_file_atomic(t.root + "/unified/cgroup.controllers", "hugetlb\n", 0644, false));
-    cg::Roots hybrid{t.root + "/unified", {{"memory", t.root + "/memory"}, {"pids", t.root + "/pids"}}};
+    ASSERT_TRUE(
+        fs::write_file_atomic(t.root + "/unified/cgroup.controllers", "hugetlb\n", 0644, false));
+    cg::Roots hybrid{t.root + "/unified",
+                     {{"memory", t.root + "/memory"}, {"pids", t.root + "/pids"}}};
     EXPECT_NE(cg::probe(hybrid).find("v1-hybrid"), std::string::npos) << cg::probe(hybrid);
     EXPECT_NE(cg::probe(hybrid).find("memory pids"), std::string::npos) << cg::probe(hybrid);
-    ASSERT_TRUE(fs::write_file_atomic(t.root + "/unified/cgroup.controllers", "cpu memory pids\n", 0644, false));
+    ASSERT_TRUE(fs::write_file_atomic(t.root + "/unified/cgroup.controllers", "cpu memory pids\n",
+                                      0644, false));
     EXPECT_EQ(cg::probe(hybrid).rfind("v2 (", 0), 0U) << cg::probe(hybrid);
     EXPECT_EQ(cg::probe(cg::Roots{}).rfind("none", 0), 0U);
     EXPECT_FALSE(fs::exists(t.root + "/unified/zoned")) << "probe makes nothing";
@@ -245,9 +252,10 @@ TEST(ResourcesProbe, SaysWhichDriverWithoutWriting) {
 
 TEST(ResourcesDestroyDirs, RemovesEveryDirectoryAndToleratesMissingOnes) {
     Tmp t;
-    cg::Dirs dirs{t.root + "/unified/zoned/web", {t.root + "/memory/zoned/web", t.root + "/pids/zoned/web"}};
+    cg::Dirs dirs{t.root + "/unified/zoned/web",
+                  {t.root + "/memory/zoned/web", t.root + "/pids/zoned/web"}};
     ASSERT_TRUE(fs::mkdir_p(dirs.v2, 0755));
-    ASSERT_TRUE(fs::mkdir_p(dirs.v1[0], 0755));  // pids/zoned/web missing
+    ASSERT_TRUE(fs::mkdir_p(dirs.v1[0], 0755)); // pids/zoned/web missing
     auto r = cg::destroy_dirs(dirs);
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_FALSE(fs::exists(dirs.v2));

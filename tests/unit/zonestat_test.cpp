@@ -10,31 +10,34 @@ namespace {
 
 json Zone(const std::string& name, uint64_t cpu_usec, uint64_t throttled, uint64_t stall,
           uint64_t rbytes) {
-    return json{{"name", name},
-                {"cpu_usec", cpu_usec},
-                {"nprocs", 3},
-                {"net", {{"rx_bytes", 100}, {"tx_bytes", 50}}},
-                {"caps", {{"ncpus", 0.5}, {"memory", 64 << 20}, {"processes", 64}}},
-                {"cpu", {{"usage_usec", cpu_usec}, {"throttled_usec", throttled}}},
-                {"memory", {{"current", 1 << 20}, {"max", 64 << 20}, {"peak", 2 << 20}, {"oom_kill", 1}}},
-                {"pids", {{"current", 5}, {"max", 64}}},
-                {"io", {{"rbytes", rbytes}, {"wbytes", 0}}},
-                {"pressure", {{"cpu", {{"some", {{"avg10", 12.5}, {"total_usec", stall}}}}}}}};
+    return json{
+        {"name", name},
+        {"cpu_usec", cpu_usec},
+        {"nprocs", 3},
+        {"net", {{"rx_bytes", 100}, {"tx_bytes", 50}}},
+        {"caps", {{"ncpus", 0.5}, {"memory", 64 << 20}, {"processes", 64}}},
+        {"cpu", {{"usage_usec", cpu_usec}, {"throttled_usec", throttled}}},
+        {"memory", {{"current", 1 << 20}, {"max", 64 << 20}, {"peak", 2 << 20}, {"oom_kill", 1}}},
+        {"pids", {{"current", 5}, {"max", 64}}},
+        {"io", {{"rbytes", rbytes}, {"wbytes", 0}}},
+        {"pressure", {{"cpu", {{"some", {{"avg10", 12.5}, {"total_usec", stall}}}}}}}};
 }
 
 json Sample(uint64_t time_ns, json zones, uint64_t host_cpu) {
-    return json{{"time_ns", time_ns},
-                {"ncpus", 2},
-                {"zones", std::move(zones)},
-                {"host", {{"ncpus", 2}, {"cpu_usec", host_cpu}, {"memory_total", 1000},
-                          {"memory_used", 400}}}};
+    return json{
+        {"time_ns", time_ns},
+        {"ncpus", 2},
+        {"zones", std::move(zones)},
+        {"host",
+         {{"ncpus", 2}, {"cpu_usec", host_cpu}, {"memory_total", 1000}, {"memory_used", 400}}}};
 }
 
 TEST(Zonestat_Rows, IntervalRatesAgainstTheCapAndTheHost) {
     json a = Sample(1'000'000'000, json::array({Zone("web", 1'000'000, 0, 0, 0)}), 5'000'000);
-    json b = Sample(3'000'000'000, json::array({Zone("web", 2'000'000, 500'000, 1'500'000, 4096),
-                                                Zone("late", 10, 0, 0, 0)}),
-                    8'000'000);
+    json b = Sample(
+        3'000'000'000,
+        json::array({Zone("web", 2'000'000, 500'000, 1'500'000, 4096), Zone("late", 10, 0, 0, 0)}),
+        8'000'000);
     auto rows = rows_of(b, &a);
     ASSERT_EQ(rows.size(), 3U) << "the zone that booted meanwhile waits for the next report";
     const Row& web = rows[0];
