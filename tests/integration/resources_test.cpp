@@ -526,7 +526,7 @@ TEST(Resources, ARestartedZonedKeepsTheCapsAndTheCpusHeld) {
     auto b = d.zoneadm({"-z", "other", "boot"});
     EXPECT_NE(b.status, 0) << b;
     EXPECT_NE(b.err.find("dedicated to zone 'kept'"), std::string::npos) << b;
-    auto r = d.zlogin("kept", "for i in $(seq 1 30); do sleep 5 & done 2>&1; echo done");
+    auto r = d.zlogin("kept", "for i in $(seq 1 30); do sleep 60 & done 2>&1; echo done");
     EXPECT_NE(r.out.find("can't fork"), std::string::npos) << r;
     auto pids = zone::cg::parse_u64(g.read("kept", "pids", "pids.current", "pids.current"));
     ASSERT_TRUE(pids);
