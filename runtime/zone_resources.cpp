@@ -102,12 +102,19 @@ std::string available_cpus(cg::Driver& d) {
 bool is_resource_control(const config::Resource& r) {
     return kControlResources.count(r.type) > 0;
 }
-bool is_resource_control_prop(const std::string& prop) {
-    return kControlProps.count(prop) > 0;
-}
 
 config::ZoneConfig with_resource_controls(const config::ZoneConfig& booted,
                                           const config::ZoneConfig& next) {
+    // Only resource controls differ: the result is `next` itself, in its
+    // order, so that `zoneadm list -v` sees no pending change.
+    auto without_controls = [](config::ZoneConfig c) {
+        for (const auto& p : kControlProps)
+            c.props.erase(p);
+        std::erase_if(c.resources,
+                      [](const config::Resource& r) { return is_resource_control(r); });
+        return c;
+    };
+    if (without_controls(booted) == without_controls(next)) return next;
     config::ZoneConfig out = booted;
     for (const auto& p : kControlProps) {
         out.props.erase(p);
@@ -158,6 +165,7 @@ Result<void> apply_zone_limits(Daemon& d, Zone& z, const config::ZoneConfig& nex
     cg::Limits old_limits;
     if (auto old = cg::limits_from_config(booted)) old_limits = *old;
     if (!held.empty()) old_limits.cpuset_cpus = held;
+    old_limits.dedicated_ncpus.reset(); // resolved: the CPUs it holds
     TRY(now, plan_zone_limits(d, z.name, next, /*claim=*/true));
     if (auto r = d.cgroups().apply(z.name, now); !r) {
         // Back to what the zone had, so that a refused change changes nothing.

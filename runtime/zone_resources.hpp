@@ -39,10 +39,10 @@ class CpuLedger {
     std::map<std::string, std::string> held_; // zone -> "0-1"
 };
 
-// The names of the zonecfg settings that are resource controls: what a live
-// change (zonecfg -r, zoneadm apply) applies to a running zone.
+// Whether a zonecfg resource is a resource control: what a live change
+// (zonecfg -r, zoneadm apply) applies to a running zone. The global
+// properties that are: cpu-shares, max-processes, io-shares.
 bool is_resource_control(const config::Resource& r);
-bool is_resource_control_prop(const std::string& prop);
 
 // `booted` with its resource controls replaced by those of `next`: the
 // configuration a running zone has after a live change (its other settings

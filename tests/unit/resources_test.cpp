@@ -177,6 +177,15 @@ TEST(ResourcesLive, MergeTakesOnlyTheResourceControls) {
     EXPECT_EQ(merged.of_type("fs")[0]->get_or("dir", ""), "/data");
     EXPECT_TRUE(merged.of_type("capped-cpu").empty());
     EXPECT_EQ(merged.of_type("capped-memory").size(), 1U);
+    // When only resource controls differ the result is the committed
+    // configuration itself, in its order (no pending change to show).
+    auto ordered = booted;
+    ordered.resources = {Res("fs", {{"dir", S("/data")}}), Res("capped-cpu", {{"ncpus", S("2")}}),
+                         Res("fs", {{"dir", S("/more")}})};
+    auto ordered_next = ordered;
+    ordered_next.resources[1] = Res("capped-cpu", {{"ncpus", S("3")}});
+    auto m = with_resource_controls(ordered, ordered_next);
+    EXPECT_EQ(m, ordered_next);
     // Applying the committed configuration again makes them equal when only
     // resource controls differed.
     auto only_caps = booted;
