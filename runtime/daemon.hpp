@@ -16,12 +16,12 @@
 #include "runtime/common/fd.hpp"
 #include "runtime/daemon_config.hpp"
 #include "runtime/paths.hpp"
+#include "runtime/zone_resources.hpp"
 #include "runtime/registry.hpp"
 #include "runtime/store.hpp"
 #include "runtime/confine.hpp"
 #include "runtime/id_ranges.hpp"
 #include "runtime/zone_net.hpp"
-#include "runtime/zone_resources.hpp"
 #include "images/store.hpp"
 
 namespace zone {
@@ -86,12 +86,12 @@ class Daemon {
     const Paths& paths() const { return store_.paths(); }
     Store& store() { return store_; }
     images::Store& images() { return images_; }
+    cg::Driver& cgroups() { return *host_.cgroups; }  // after prepare_host()
+    CpuLedger& cpus() { return cpus_; }
     HostRuntime& host() { return host_; }
     ZoneNetwork& network() { return *network_; }
     ConfinementCache& confinement() { return confinement_; }
     userns::IdRanges& id_ranges() { return *id_ranges_; }  // userns=auto zones' host ids
-    cg::Driver& cgroups() { return *host_.cgroups; }
-    CpuLedger& cpus() { return cpus_; }
     // Finds the cgroup2 mount, the helpers, and seals the built-in init.
     Result<void> prepare_host();
     // Smallest zone id not used by a running zone.
@@ -117,11 +117,11 @@ class Daemon {
     Store store_;
     images::Store images_;
     Registry registry_;
+    CpuLedger cpus_;
     HostRuntime host_;
     std::unique_ptr<ZoneNetwork> network_;
     std::unique_ptr<userns::IdRanges> id_ranges_;
     ConfinementCache confinement_;
-    CpuLedger cpus_;
     mutable std::mutex cfg_mu_;
     DaemonConfig cfg_;
     std::string config_file_;
@@ -133,13 +133,13 @@ class Daemon {
 
 // Method groups, one file each.
 std::vector<Method> daemon_methods();       // api_daemon.cpp
+std::vector<Method> zone_resource_methods(); // api_zone_resources.cpp
 std::vector<Method> zone_config_methods();  // api_zone_config.cpp
 std::vector<Method> zone_list_methods();    // api_zone_list.cpp
 std::vector<Method> image_methods();        // api_image.cpp
 std::vector<Method> zone_run_methods();     // api_zone_run.cpp
 std::vector<Method> zone_login_methods();   // api_zone_login.cpp
 std::vector<Method> zone_stats_methods();   // api_zone_stats.cpp
-std::vector<Method> zone_resource_methods(); // api_zone_resources.cpp
 
 // The protocol error code of a refusal (NOT_FOUND, NOT_AUTHORIZED, ...).
 const char* auth_code(const auth::Decision& d);

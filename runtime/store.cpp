@@ -19,12 +19,12 @@ json to_json(const ZoneStatus& s) {
                 {"init_pid", s.init_pid},
                 {"init_start", s.init_start},
                 {"cgroup", s.cgroup},
+                {"dedicated_cpus", s.dedicated_cpus},
                 {"image_version", s.image_version},
                 {"booted_config", s.booted_config},
                 {"last_exit", s.last_exit},
                 {"last_exit_text", s.last_exit_text},
-                {"address", s.address}, {"files_uid_base", s.files_uid_base},
-                {"dedicated_cpus", s.dedicated_cpus}};
+                {"address", s.address}, {"files_uid_base", s.files_uid_base}};
 }
 
 Result<ZoneStatus> status_from_json(const json& j) {
@@ -40,13 +40,13 @@ Result<ZoneStatus> status_from_json(const json& j) {
         s.init_pid = j.value("init_pid", 0);
         s.init_start = j.value("init_start", 0ULL);
         s.cgroup = j.value("cgroup", std::string());
+        s.dedicated_cpus = j.value("dedicated_cpus", std::string());
         s.image_version = j.value("image_version", 0U);
         s.booted_config = j.value("booted_config", std::string());
         s.last_exit = j.value("last_exit", -1);
         s.last_exit_text = j.value("last_exit_text", std::string());
         s.address = j.value("address", std::string());
         s.files_uid_base = j.value("files_uid_base", 0U);
-        s.dedicated_cpus = j.value("dedicated_cpus", std::string());
     } catch (const json::exception& e) {
         return make_error("EINVAL", std::string("state.json: ") + e.what());
     }

@@ -23,6 +23,7 @@ struct ZoneStatus {
     int init_pid = 0;                // host pid of the zone's init
     unsigned long long init_start = 0;
     std::string cgroup;              // the zone's cgroup directory (absolute)
+    std::string dedicated_cpus;      // CPUs the running zone holds (dedicated-cpu), "0-1"
     unsigned image_version = 0;      // image version the zone was installed or booted on
     std::string booted_config;       // the config the zone was booted from (JSON text)
     int last_exit = -1;              // wait status summary of the last init exit, -1 none
@@ -32,7 +33,6 @@ struct ZoneStatus {
     // stored as: 0 as installed, the zone's range base once it booted with
     // userns=auto (runtime/id_shift.*).
     uint32_t files_uid_base = 0;
-    std::string dedicated_cpus;      // CPUs the running zone holds (dedicated-cpu), "0-1"
 };
 
 nlohmann::json to_json(const ZoneStatus& s);

@@ -82,13 +82,13 @@ int main(int argc, char** argv) {
 
     Daemon daemon(paths, cfg, config_file, overrides);
     daemon.add_methods(daemon_methods());
+    daemon.add_methods(zone_resource_methods());
     daemon.add_methods(zone_config_methods());
     daemon.add_methods(zone_list_methods());
     daemon.add_methods(image_methods());
     daemon.add_methods(zone_run_methods());
     daemon.add_methods(zone_login_methods());
     daemon.add_methods(zone_stats_methods());
-    daemon.add_methods(zone_resource_methods());
 
     if (auto r = fs::mkdir_p(paths.run_dir, 0755); !r) {
         ZLOG_ERROR("%s", r.error().message().c_str());
