@@ -541,5 +541,31 @@ TEST(Resources, ARestartedZonedKeepsTheCapsAndTheCpusHeld) {
     EXPECT_TRUE(d.adm("other", "boot"));
 }
 
+TEST(Resources, UserNamespacedZonesGetTheirCapsToo) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(d.boot_new_zone("un", "set userns=auto; set max-processes=32; "
+                                      "add capped-memory; set physical=128M; end"));
+    ZoneGroups g(d);
+    EXPECT_EQ(g.read("un", "pids", "pids.max", "pids.max"), "32");
+    // A session of the zone is in its groups, and sees them as its root.
+    auto r =
+        d.zlogin("un", "cat /proc/self/cgroup; sleep 30 </dev/null >/dev/null 2>&1 & echo started");
+    ASSERT_EQ(r.status, 0) << r;
+    for (const auto& line : split_lines(r.out)) {
+        bool ours = line.find(":pids:") != std::string::npos ||
+                    line.find(":memory:") != std::string::npos || line.rfind("0::", 0) == 0;
+        if (ours) {
+            EXPECT_EQ(line.substr(line.rfind(':')), ":/") << r.out;
+        }
+    }
+    auto n = zone::cg::parse_u64(g.read("un", "pids", "pids.current", "pids.current"));
+    ASSERT_TRUE(n);
+    EXPECT_GE(*n, 2U) << "init and the sleeper";
+    ASSERT_TRUE(d.adm("un", "halt"));
+    EXPECT_TRUE(no_dirs_left(g, "un"));
+}
+
 } // namespace
 } // namespace zt
