@@ -20,6 +20,7 @@ json to_json(const ZoneStatus& s) {
                 {"init_start", s.init_start},
                 {"cgroup", s.cgroup},
                 {"image_version", s.image_version},
+                {"detached", s.detached},
                 {"booted_config", s.booted_config},
                 {"last_exit", s.last_exit},
                 {"last_exit_text", s.last_exit_text},
@@ -40,6 +41,7 @@ Result<ZoneStatus> status_from_json(const json& j) {
         s.init_start = j.value("init_start", 0ULL);
         s.cgroup = j.value("cgroup", std::string());
         s.image_version = j.value("image_version", 0U);
+        s.detached = j.value("detached", false);
         s.booted_config = j.value("booted_config", std::string());
         s.last_exit = j.value("last_exit", -1);
         s.last_exit_text = j.value("last_exit_text", std::string());
