@@ -407,3 +407,34 @@ TEST(QA, RestartRemovesWhatACutOffOperationLeft) {
     ASSERT_TRUE(d.adm("cut", "boot"));
     EXPECT_EQ(cat_in(d, "cut", "/etc/marker"), "kept");
 }
+
+// userns=auto: a zone's files are stored shifted to its own id range. A clone
+// (files of another range), a reset (a new upper made by the host's root) and
+// an attached archive are moved to the zone's range at its next boot.
+TEST(QA, CloneAndResetOfAUserNamespacedZone) {
+    ZT_REQUIRE_ROOT();
+    TestDaemon d;
+    ASSERT_TRUE(d.started());
+    ASSERT_TRUE(zone_with_changes(d, "u1", "mine", "set userns=auto"));
+    ASSERT_EQ(d.zoneadm({"-z", "u2", "clone", "u1"}).status, 0);
+    ASSERT_TRUE(d.adm("u1", "boot"));
+    ASSERT_TRUE(d.adm("u2", "boot"));
+    for (const char* z : {"u1", "u2"}) {
+        EXPECT_EQ(cat_in(d, z, "/etc/marker"), "mine") << z;
+        EXPECT_EQ(trim(d.zlogin(z, "stat -c %u:%g /etc/marker").out), "0:0") << z;
+        EXPECT_EQ(d.zlogin(z, "touch /root/new").status, 0) << z;
+    }
+    unsigned b1 = d.status_file("u1").value("files_uid_base", 0U);
+    unsigned b2 = d.status_file("u2").value("files_uid_base", 0U);
+    EXPECT_NE(b1, 0u);
+    EXPECT_NE(b2, 0u);
+    EXPECT_NE(b1, b2);
+    struct stat st {};
+    ASSERT_EQ(::lstat((d.zone_dir("u2") + "/upper/etc/marker").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, b2);  // the clone's own range on the host
+    ASSERT_TRUE(d.adm("u2", "halt"));
+    ASSERT_TRUE(d.adm("u2", "reset"));
+    ASSERT_TRUE(d.adm("u2", "boot"));
+    EXPECT_EQ(cat_in(d, "u2", "/etc/marker"), "<missing>");
+    EXPECT_EQ(d.zlogin("u2", "touch /root/again").status, 0);
+}
