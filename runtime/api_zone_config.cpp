@@ -102,18 +102,10 @@ Result<api::json> config_delete(Call& c) {
     return api::json::object();
 }
 
-Result<api::json> template_get(Call& c) {
-    TRY(name, api::param_string(c.params, "name"));
-    auto t = config::builtin_template(name);
-    if (!t) return make_error(api::code::kNotFound, "no template named '" + name + "'");
-    return api::json{{"config", config::to_json(*t)}};
-}
+// The built-in templates and those stored by template.create (api_template.cpp).
+Result<api::json> template_get(Call& c) { return get_template(c); }
 
-Result<api::json> template_list(Call&) {
-    api::json out = api::json::array();
-    for (const auto& n : config::builtin_template_names()) out.push_back(n);
-    return api::json{{"templates", out}};
-}
+Result<api::json> template_list(Call& c) { return list_templates(c); }
 
 } // namespace
 

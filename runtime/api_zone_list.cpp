@@ -49,6 +49,7 @@ api::json describe(Zone& z, Daemon& d) {
     auto range = d.id_ranges().find(z.name);
     j["uid_base"] = range ? range->base : 0U;
     j["uid_count"] = range ? range->size : 0U;
+    j["detached"] = st.detached;
     // A zone runs the configuration it booted with; later commits wait for
     // the next boot, and the list says so.
     bool running = st.state == ZoneState::Running || st.state == ZoneState::ShuttingDown;

@@ -13,6 +13,7 @@
 #include "cgroups/tree.hpp"
 #include "runtime/common/fs.hpp"
 #include "runtime/zone_ops.hpp"
+#include "runtime/zone_qa.hpp"
 
 #include "runtime/common/log.hpp"
 #include "runtime/server.hpp"
@@ -31,6 +32,7 @@ Result<void> Daemon::load() {
     id_ranges_ = std::make_unique<userns::IdRanges>(paths().root + "/userns/ranges.json", config().userns);
     TRY_VOID(id_ranges_->load());
     TRY(names, store_.list_zones());
+    qa::empty_trash(*this);  // what reset/rollback discarded before a restart
     for (const auto& n : names) {
         auto cfg = store_.load_config(n);
         if (!cfg) {
@@ -58,6 +60,7 @@ Result<void> Daemon::load() {
         } else {
             TRY(lk, ZoneLock::acquire(z));
             reap_orphan_cgroup(*this, *lk);
+            qa::recover_zone_files(*this, *lk);
         }
     }
     // A zoned that crashed with no zone running may have left its bridge

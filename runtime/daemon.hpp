@@ -137,6 +137,10 @@ std::vector<Method> zone_resource_methods(); // api_zone_resources.cpp
 std::vector<Method> zone_config_methods();  // api_zone_config.cpp
 std::vector<Method> zone_list_methods();    // api_zone_list.cpp
 std::vector<Method> image_methods();        // api_image.cpp
+std::vector<Method> zone_qa_methods();      // api_zone_qa.cpp
+std::vector<Method> template_methods();     // api_template.cpp (create, delete)
+Result<api::json> get_template(Call& c);    // api_template.cpp: template.get, template.list
+Result<api::json> list_templates(Call& c);
 std::vector<Method> zone_run_methods();     // api_zone_run.cpp
 std::vector<Method> zone_login_methods();   // api_zone_login.cpp
 std::vector<Method> zone_stats_methods();   // api_zone_stats.cpp

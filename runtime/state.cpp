@@ -7,8 +7,9 @@ namespace zone {
 namespace {
 constexpr std::array<std::string_view, 7> kStateNames = {
     "configured", "incomplete", "installed", "ready", "running", "shutting_down", "down"};
-constexpr std::array<std::string_view, 8> kCommandNames = {
-    "install", "uninstall", "boot", "halt", "shutdown", "reboot", "delete", "login"};
+constexpr std::array<std::string_view, 14> kCommandNames = {
+    "install", "uninstall", "boot", "halt", "shutdown", "reboot", "delete", "login",
+    "reset", "clone from", "snapshot", "roll back", "detach", "attach"};
 
 using V = Verdict;
 // Rows: states in enum order; columns: commands in enum order.
@@ -22,6 +23,23 @@ constexpr V kTable[7][8] = {
     /* shutting_down */ {V::Refuse,     V::Refuse,    V::Refuse,      V::Run,       V::Refuse,      V::Refuse,    V::Refuse, V::Refuse},
     /* down          */ {V::Refuse,     V::Refuse,    V::Refuse,      V::Run,       V::Refuse,      V::Refuse,    V::Refuse, V::Refuse},
 };
+
+// The QA cycle's commands work on a zone's files. Those that replace the
+// files (reset, rollback, detach) need a zone that does not run; those that
+// only read them (clone from, snapshot) also take a running zone, which is
+// frozen while its files are copied. Attach on `configured` is for a
+// detached zone or an archive (the operation checks which).
+//                                   reset      clone from snapshot   rollback   detach     attach
+constexpr V kFilesTable[7][6] = {
+    /* configured    */ {V::Refuse, V::Refuse, V::Refuse, V::Refuse, V::Refuse, V::Run},
+    /* incomplete    */ {V::Refuse, V::Refuse, V::Refuse, V::Refuse, V::Refuse, V::Refuse},
+    /* installed     */ {V::Run,    V::Run,    V::Run,    V::Run,    V::Run,    V::AlreadyDone},
+    /* ready         */ {V::Refuse, V::Refuse, V::Refuse, V::Refuse, V::Refuse, V::Refuse},
+    /* running       */ {V::Refuse, V::Run,    V::Run,    V::Refuse, V::Refuse, V::AlreadyDone},
+    /* shutting_down */ {V::Refuse, V::Refuse, V::Refuse, V::Refuse, V::Refuse, V::Refuse},
+    /* down          */ {V::Refuse, V::Refuse, V::Refuse, V::Refuse, V::Refuse, V::Refuse},
+};
+constexpr size_t kFirstFilesCommand = static_cast<size_t>(ZoneCommand::Reset);
 } // namespace
 
 std::string_view to_string(ZoneState s) { return kStateNames[static_cast<size_t>(s)]; }
@@ -35,7 +53,9 @@ std::optional<ZoneState> parse_zone_state(std::string_view s) {
 std::string_view to_string(ZoneCommand c) { return kCommandNames[static_cast<size_t>(c)]; }
 
 Verdict check_transition(ZoneState s, ZoneCommand c) {
-    return kTable[static_cast<size_t>(s)][static_cast<size_t>(c)];
+    size_t col = static_cast<size_t>(c);
+    if (col >= kFirstFilesCommand) return kFilesTable[static_cast<size_t>(s)][col - kFirstFilesCommand];
+    return kTable[static_cast<size_t>(s)][col];
 }
 
 std::string refusal_reason(ZoneState s, ZoneCommand c) {

@@ -12,7 +12,11 @@ enum class ZoneState { Configured, Incomplete, Installed, Ready, Running, Shutti
 std::string_view to_string(ZoneState s);
 std::optional<ZoneState> parse_zone_state(std::string_view s);
 
-enum class ZoneCommand { Install, Uninstall, Boot, Halt, Shutdown, Reboot, Delete, Login };
+enum class ZoneCommand {
+    Install, Uninstall, Boot, Halt, Shutdown, Reboot, Delete, Login,
+    // The QA cycle: commands on a zone's files (second table in state.cpp).
+    Reset, CloneFrom, Snapshot, Rollback, Detach, Attach,
+};
 
 std::string_view to_string(ZoneCommand c);
 

@@ -21,6 +21,7 @@ json to_json(const ZoneStatus& s) {
                 {"cgroup", s.cgroup},
                 {"dedicated_cpus", s.dedicated_cpus},
                 {"image_version", s.image_version},
+                {"detached", s.detached},
                 {"booted_config", s.booted_config},
                 {"last_exit", s.last_exit},
                 {"last_exit_text", s.last_exit_text},
@@ -42,6 +43,7 @@ Result<ZoneStatus> status_from_json(const json& j) {
         s.cgroup = j.value("cgroup", std::string());
         s.dedicated_cpus = j.value("dedicated_cpus", std::string());
         s.image_version = j.value("image_version", 0U);
+        s.detached = j.value("detached", false);
         s.booted_config = j.value("booted_config", std::string());
         s.last_exit = j.value("last_exit", -1);
         s.last_exit_text = j.value("last_exit_text", std::string());

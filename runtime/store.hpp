@@ -25,6 +25,7 @@ struct ZoneStatus {
     std::string cgroup;              // the zone's cgroup directory (absolute)
     std::string dedicated_cpus;      // CPUs the running zone holds (dedicated-cpu), "0-1"
     unsigned image_version = 0;      // image version the zone was installed or booted on
+    bool detached = false;           // configured, with files and detached.json (zoneadm detach)
     std::string booted_config;       // the config the zone was booted from (JSON text)
     int last_exit = -1;              // wait status summary of the last init exit, -1 none
     std::string last_exit_text;      // "exited 0", "killed by SIGKILL"

@@ -31,6 +31,10 @@ Result<images::ImageVersion> resolve_image(Daemon& d, const config::ZoneConfig& 
 
 Result<void> install_zone(Daemon& d, Zone& z) {
     const std::string dir = d.paths().zone_dir(z.name);
+    if (z.status.detached)
+        return make_error(api::code::kBadState, "zone '" + z.name +
+                                                    "' is detached with its files; 'zoneadm attach' it, "
+                                                    "or delete it to start afresh");
     TRY(img, resolve_image(d, z.config));
     bool copy = z.config.get_or("root-type", "overlay") == "copy";
     if (uses_userns(z.config)) {
@@ -62,12 +66,13 @@ Result<void> uninstall_zone(Daemon& d, Zone& z, bool force) {
                           "zone '" + z.name + "' is incomplete; use 'uninstall -F' to clear it");
     TRY_VOID(set_state(d, z, ZoneState::Incomplete));
     const std::string dir = d.paths().zone_dir(z.name);
-    for (const char* sub : {"root", "upper", "work", "rootfs"}) {
+    for (const char* sub : {"root", "upper", "work", "rootfs", "snapshots", "detached.json"}) {
         auto r = fs::remove_tree(dir + "/" + sub);
         if (!r) return std::move(r).error().wrap("zone '" + z.name + "': uninstalling");
     }
     z.status.image_version = 0;
     z.status.address.clear();
+    z.status.detached = false;
     if (auto r = d.network().release(z.name); !r)
         return std::move(r).error().wrap("zone '" + z.name + "': releasing its addresses");
     z.status.files_uid_base = 0;

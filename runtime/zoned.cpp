@@ -86,6 +86,8 @@ int main(int argc, char** argv) {
     daemon.add_methods(zone_config_methods());
     daemon.add_methods(zone_list_methods());
     daemon.add_methods(image_methods());
+    daemon.add_methods(zone_qa_methods());
+    daemon.add_methods(template_methods());
     daemon.add_methods(zone_run_methods());
     daemon.add_methods(zone_login_methods());
     daemon.add_methods(zone_stats_methods());

@@ -35,5 +35,10 @@ int run_zoneadm(Tool& t);   // zoneadm.cpp
 int run_zlogin(Tool& t);    // zlogin.cpp
 int run_zonestat(Tool& t);  // zonestat.cpp
 int run_image(Tool& t);     // image.cpp
+int run_template(Tool& t);  // template.cpp
+// zoneadm's QA-cycle verbs (zoneadm_qa.cpp); -1 when `cmd` is none of them.
+int zoneadm_qa_command(Tool& t, const std::string& zone, const std::string& cmd,
+                       const std::vector<std::string>& args);
+void zoneadm_qa_usage(const Tool& t);
 
 } // namespace zonectl

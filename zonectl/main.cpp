@@ -30,7 +30,7 @@ zone::Result<zone::api::Client> connect(const Tool& t) { return zone::api::Clien
 static void usage() {
     std::fprintf(stderr,
                  "usage: zonectl [--socket PATH] TOOL [ARGS...]\n"
-                 "tools: cfg (zonecfg), adm (zoneadm), login (zlogin), stat (zonestat), image\n"
+                 "tools: cfg (zonecfg), adm (zoneadm), login (zlogin), stat (zonestat), image, template\n"
                  "zonectl is also installed as zonecfg, zoneadm, zlogin and zonestat.\n");
 }
 
@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
         else if (sub == "login" || sub == "zlogin") t.name = "zlogin";
         else if (sub == "stat" || sub == "zonestat") t.name = "zonestat";
         else if (sub == "image") t.name = "zonectl image";
+        else if (sub == "template") t.name = "zonectl template";
         else {
             std::fprintf(stderr, "zonectl: unknown tool '%s'\n", sub.c_str());
             usage();
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
     if (t.name == "zlogin") return run_zlogin(t);
     if (t.name == "zonestat") return run_zonestat(t);
     if (t.name == "zonectl image") return run_image(t);
+    if (t.name == "zonectl template") return run_template(t);
     std::fprintf(stderr, "zonectl: called as '%s', which is not one of zonecfg, zoneadm, zlogin, zonestat\n",
                  t.name.c_str());
     return kExitUsage;

@@ -198,12 +198,14 @@ int run_zoneadm(Tool& t) {
     if (cmd == "list") return list(t, rest);
     if (cmd == "-h" || cmd == "help" || cmd == "--help") {
         usage(t);
+        zoneadm_qa_usage(t);
         return kExitOk;
     }
     if (zone.empty()) {
         std::fprintf(stderr, "%s: '%s' needs a zone: -z NAME\n", t.name.c_str(), cmd.c_str());
         return kExitUsage;
     }
+    if (int rc = zoneadm_qa_command(t, zone, cmd, rest); rc >= 0) return rc;
     return zone_command(t, zone, cmd, rest);
 }
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <random>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 namespace zone::fs {
@@ -150,6 +151,42 @@ static Result<void> remove_children(int dirfd, dev_t dev, const std::string& whe
 static Result<void> copy_entry(int sdir, int ddir, const char* name, const struct stat& st,
                                const std::string& where);
 
+// The extended attributes of `name` in `sdir`, set on `name` in `ddir`.
+// Through /proc/self/fd/N/NAME with the l* calls: symlinks and device nodes
+// (overlay whiteouts) have no fd of their own, and the last component is
+// never followed. A target file system without support for a namespace other
+// than trusted.* (the overlay's) is tolerated.
+static Result<void> copy_xattrs(int sdir, const std::string& sname, int ddir, const std::string& dname,
+                                const std::string& where, const char* skip = nullptr) {
+    std::string sp = "/proc/self/fd/" + std::to_string(sdir) + "/" + sname;
+    std::string dp = "/proc/self/fd/" + std::to_string(ddir) + "/" + dname;
+    std::vector<char> names(1024);
+    ssize_t n;
+    while ((n = ::llistxattr(sp.c_str(), names.data(), names.size())) < 0 && errno == ERANGE)
+        names.resize(names.size() * 4);
+    if (n < 0) {
+        if (errno == ENOTSUP) return ok();
+        return sys_error("listxattr(" + where + ")");
+    }
+    std::vector<char> value(4096);
+    for (ssize_t off = 0; off < n; off += static_cast<ssize_t>(std::strlen(names.data() + off)) + 1) {
+        const char* key = names.data() + off;
+        if (skip && std::strcmp(key, skip) == 0) continue;
+        ssize_t len;
+        while ((len = ::lgetxattr(sp.c_str(), key, value.data(), value.size())) < 0 && errno == ERANGE)
+            value.resize(value.size() * 4);
+        if (len < 0) {
+            if (errno == ENODATA) continue;  // removed meanwhile
+            return sys_error(std::string("getxattr(") + where + ", " + key + ")");
+        }
+        if (::lsetxattr(dp.c_str(), key, value.data(), static_cast<size_t>(len), 0) < 0) {
+            if ((errno == ENOTSUP || errno == EPERM) && std::strncmp(key, "trusted.", 8) != 0) continue;
+            return sys_error(std::string("setxattr(") + where + ", " + key + ")");
+        }
+    }
+    return ok();
+}
+
 static Result<void> copy_dir_contents(int sfd, int dfd, const std::string& where) {
     TRY(names, list_dir(sfd, where));
     for (const auto& name : names) {
@@ -193,6 +230,7 @@ static Result<void> copy_entry(int sdir, int ddir, const char* name, const struc
         return sys_error("chown(" + where + ")");
     if (!S_ISLNK(st.st_mode) && ::fchmodat(ddir, name, st.st_mode & 07777, 0) < 0)
         return sys_error("chmod(" + where + ")");
+    TRY_VOID(copy_xattrs(sdir, name, ddir, name, where));
     timespec times[2] = {st.st_atim, st.st_mtim};
     ::utimensat(ddir, name, times, AT_SYMLINK_NOFOLLOW);
     return ok();
@@ -209,7 +247,42 @@ Result<void> copy_tree(const std::string& src, const std::string& dst) {
     TRY_VOID(copy_dir_contents(s.get(), d.get(), dst));
     if (::fchown(d.get(), st.st_uid, st.st_gid) < 0 || ::fchmod(d.get(), st.st_mode & 07777) < 0)
         return sys_error("chown/chmod(" + dst + ")");
+    // The top directory's own attributes (an upper's root may be opaque),
+    // but not an overlay's identity: a copy is another file system, and
+    // overlayfs gives it its own uuid at its first mount.
+    TRY_VOID(copy_xattrs(s.get(), ".", d.get(), ".", dst, "trusted.overlay.uuid"));
     return ok();
+}
+
+Result<void> exchange(const std::string& a, const std::string& b) {
+    if (::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) < 0)
+        return sys_error("renameat2(" + a + " <-> " + b + ", RENAME_EXCHANGE)");
+    return ok();
+}
+
+static Result<unsigned long long> dir_size(int dirfd, const std::string& where) {
+    TRY(names, list_dir(dirfd, where));
+    unsigned long long total = 0;
+    for (const auto& name : names) {
+        struct stat st;
+        if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno == ENOENT) continue;
+            return sys_error("stat(" + where + "/" + name + ")");
+        }
+        if (S_ISREG(st.st_mode)) total += static_cast<unsigned long long>(st.st_size);
+        if (!S_ISDIR(st.st_mode)) continue;
+        UniqueFd child(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!child) return sys_error("open(" + where + "/" + name + ")");
+        TRY(sub, dir_size(child.get(), where + "/" + name));
+        total += sub;
+    }
+    return total;
+}
+
+Result<unsigned long long> tree_size(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return sys_error("open(" + path + ")");
+    return dir_size(fd.get(), path);
 }
 
 Result<void> remove_tree(const std::string& path) {

@@ -33,9 +33,18 @@ Result<UniqueFd> open_dir(const std::string& path);
 // Entry names of the directory `dirfd` (no "." or ".."); `where` names it in errors.
 Result<std::vector<std::string>> list_dir(int dirfd, const std::string& where);
 
-// cp -a: copies a tree keeping modes, owners, times, symlinks and device
-// nodes; never follows a symlink in `src`. `dst` must not exist.
+// cp -a: copies a tree keeping modes, owners, times, symlinks, device nodes
+// and extended attributes (an overlay upper layer's trusted.overlay.* marks
+// and its 0/0 character-device whiteouts survive the copy); never follows a
+// symlink in `src`. `dst` must not exist.
 Result<void> copy_tree(const std::string& src, const std::string& dst);
+
+// Swaps two paths in one step (renameat2 RENAME_EXCHANGE): a reader sees the
+// old or the new tree under each name, never neither.
+Result<void> exchange(const std::string& a, const std::string& b);
+
+// Bytes of the regular files below `path` (no symlink followed).
+Result<unsigned long long> tree_size(const std::string& path);
 
 std::string dirname(const std::string& path);
 std::string basename(const std::string& path);

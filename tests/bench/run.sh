@@ -369,6 +369,8 @@ fi
 mkdir -p "$(dirname "$out")"
 python3 "$here/tests/bench/report.py" --dir "$W" --runs "$runs" --rounds "$rounds" --warmup "$warmup" \
     --load-before "$load_before" --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" >"$out.tmp"
+# The QA-cycle section (tests/bench/qa.sh) stays as it was.
+if [ -f "$out" ]; then sed -n '/^<!-- qa-bench begin -->$/,/^<!-- qa-bench end -->$/p' "$out" >>"$out.tmp"; fi
 mv "$out.tmp" "$out"
 log "wrote $out"
 if [ -n "$memory_section" ]; then printf '\n%s\n' "$memory_section" >>"$out"; fi

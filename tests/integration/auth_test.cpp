@@ -123,6 +123,15 @@ TEST(Auth, OwnerLogsInAndManagesOthersSeeNothing) {
     auto h = as(owner, d, "zoneadm", {"-z", "owned", "halt"});
     EXPECT_EQ(h.status, 0) << h;
     EXPECT_EQ(d.state("owned"), "installed");
+    // Halted, the owner snapshots and resets it; a login-only user may not.
+    auto sn = as(owner, d, "zoneadm", {"-z", "owned", "snapshot", "create", "before"});
+    EXPECT_EQ(sn.status, 0) << sn;
+    auto rs = as(owner, d, "zoneadm", {"-z", "owned", "reset"});
+    EXPECT_EQ(rs.status, 0) << rs;
+    auto vrs = as(viewer, d, "zoneadm", {"-z", "owned", "reset"});
+    EXPECT_NE(vrs.status, 0) << vrs;
+    EXPECT_TRUE(has(vrs.err, "not authorized")) << vrs;
+    EXPECT_EQ(d.state("owned"), "installed");
     auto b = as(owner, d, "zoneadm", {"-z", "owned", "boot"});
     EXPECT_EQ(b.status, 0) << b;
     EXPECT_EQ(d.state("owned"), "running");
