@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/common/fs.hpp"
 #include "runtime/common/fd.hpp"
 
 namespace zone::images {
@@ -35,19 +36,6 @@ Result<void> pread_full(int fd, void* buf, size_t n, off_t off, const std::strin
         p += r;
         off += r;
         n -= static_cast<size_t>(r);
-    }
-    return ok();
-}
-
-Result<void> write_all(int fd, const char* p, size_t n, const std::string& what) {
-    while (n > 0) {
-        ssize_t w = ::write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return sys_error("write(" + what + ")");
-        }
-        p += w;
-        n -= static_cast<size_t>(w);
     }
     return ok();
 }
@@ -230,7 +218,7 @@ Result<void> copy_fd(int src, int dst, const std::string& what) {
             return sys_error("read(" + what + ")");
         }
         if (n == 0) return ok();
-        TRY_VOID(write_all(dst, buf, static_cast<size_t>(n), what));
+        TRY_VOID(fs::write_all(dst, buf, static_cast<size_t>(n), what));
         off += n;
     }
 }
@@ -258,7 +246,7 @@ Result<void> create_file(int parent, const RootfsEntry& e) {
     UniqueFd fd(
         ::openat(parent, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd) return sys_error("create(/" + e.path + ")");
-    TRY_VOID(write_all(fd.get(), e.data.data(), e.data.size(), "/" + e.path));
+    TRY_VOID(fs::write_all(fd.get(), e.data.data(), e.data.size(), "/" + e.path));
     return set_owner_mode(fd.get(), e);
 }
 

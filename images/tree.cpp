@@ -239,19 +239,6 @@ Result<void> copy_dir(int src, int dst, const std::string& where, CopyState& cs)
 
 } // namespace
 
-Result<void> write_all(int fd, const char* p, size_t n, const std::string& what) {
-    while (n > 0) {
-        ssize_t w = ::write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return sys_error("write(" + what + ")");
-        }
-        p += w;
-        n -= static_cast<size_t>(w);
-    }
-    return ok();
-}
-
 Result<std::vector<std::string>> split_member(std::string_view name) {
     auto bad = [&](const std::string& why) {
         return make_error(kCodeInvalid, "entry '" + std::string(name) + "': " + why);

@@ -16,6 +16,7 @@
 #include "images/store.hpp"
 #include "runtime/common/error.hpp"
 #include "runtime/common/fd.hpp"
+#include "runtime/common/fs.hpp"
 
 namespace zone::images::tree {
 
@@ -70,6 +71,6 @@ Result<std::string> digest(int rootfd, const std::string& where);
 Result<unsigned long long> size(int rootfd, const std::string& where);
 
 // write(2) until done.
-Result<void> write_all(int fd, const char* p, size_t n, const std::string& what);
+using fs::write_all;
 
 } // namespace zone::images::tree

@@ -22,7 +22,7 @@ std::string basename(const std::string& path) {
     return pos == std::string::npos ? path : path.substr(pos + 1);
 }
 
-static Result<void> write_all(int fd, const char* p, size_t n, const std::string& what) {
+Result<void> write_all(int fd, const char* p, size_t n, const std::string& what) {
     while (n > 0) {
         ssize_t w = ::write(fd, p, n);
         if (w < 0) {

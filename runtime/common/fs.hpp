@@ -15,6 +15,10 @@ namespace zone::fs {
 // the new file, never a torn one, even across a crash (kill -9 or power).
 // With durable=false the fsyncs are skipped: still atomic against a crash
 // of the process (readers see old or new), not against a power cut.
+// write(2) until all `n` bytes are written (EINTR retried); `what` names
+// the file in the error.
+Result<void> write_all(int fd, const char* p, size_t n, const std::string& what);
+
 Result<void> write_file_atomic(const std::string& path, const std::string& content,
                                mode_t mode = 0644, bool durable = true);
 
