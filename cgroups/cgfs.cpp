@@ -1,6 +1,7 @@
 #include "cgfs.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -95,6 +96,15 @@ Result<void> remove_dir(const std::string& path, int timeout_ms) {
         if (errno != EBUSY || now_ms() >= deadline) return sys_error("rmdir(" + path + ")");
         sleep_ms(10);
     }
+}
+
+Result<void> remove_tree(const std::string& path, int timeout_ms) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(path, ec)) {
+        std::error_code dec;
+        if (e.is_directory(dec) && !e.is_symlink(dec)) TRY_VOID(remove_tree(e.path().string(), timeout_ms));
+    }
+    return remove_dir(path, timeout_ms);
 }
 
 bool wait_for(const std::function<bool()>& done, int timeout_ms) {

@@ -31,6 +31,9 @@ Result<void> write_one(const std::string& path, const std::string& value);
 Result<void> make_dir(const std::string& path);
 // rmdir, retrying EBUSY for up to `timeout_ms`; ENOENT is success.
 Result<void> remove_dir(const std::string& path, int timeout_ms);
+// remove_dir of a zone's group and, first, of the groups its delegated root
+// made below it (deepest first). Only for a zone's own group, never a parent.
+Result<void> remove_tree(const std::string& path, int timeout_ms);
 // Polls `done` every 10 ms until it holds or `timeout_ms` passes.
 bool wait_for(const std::function<bool()>& done, int timeout_ms);
 

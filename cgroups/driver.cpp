@@ -141,7 +141,7 @@ Result<void> destroy_dirs(const Dirs& dirs) {
         keep(detail::kill_listed(d + "/cgroup.procs", [](bool) {}, kDrainTimeoutMs));
         keep(detail::remove_dir(d, kDrainTimeoutMs));
     }
-    keep(detail::remove_dir(dirs.v2, kDrainTimeoutMs));
+    keep(detail::remove_tree(dirs.v2, kDrainTimeoutMs));
     if (first) return std::move(*first).wrap("removing cgroup " + dirs.v2);
     return ok();
 }

@@ -110,6 +110,15 @@ Result<void> Cgroup::wait_empty(int timeout_ms) const {
     }
 }
 
+Result<void> Cgroup::delegate(uid_t uid, gid_t gid) const {
+    if (::fchown(dir_.get(), uid, gid) < 0) return sys_error("chown(" + path_ + ")");
+    for (const char* f : {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control"}) {
+        if (::fchownat(dir_.get(), f, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+            return sys_error("chown(" + path_ + "/" + f + ")");
+    }
+    return ok();
+}
+
 Result<void> Cgroup::destroy() {
     if (!dir_) return ok();
     if (populated()) {

@@ -37,6 +37,11 @@ class Cgroup {
     // Kills every process at once (cgroup.kill).
     Result<void> kill() const;
     Result<void> freeze(bool frozen) const;
+    // Delegation (cgroup-v2 "Delegation"): the directory and the files a
+    // delegatee writes (cgroup.procs, cgroup.threads, cgroup.subtree_control)
+    // owned by `uid`:`gid`, so a user-namespaced zone's root may make its own
+    // groups below and move its processes among them. Limits stay root's.
+    Result<void> delegate(uid_t uid, gid_t gid) const;
     // Waits (on cgroup.events, no polling loop) until empty or `timeout_ms`.
     Result<void> wait_empty(int timeout_ms) const;
     // kill + wait + rmdir; retries while the kernel still drains the group.

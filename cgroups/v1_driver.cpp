@@ -278,7 +278,7 @@ Result<void> V1HybridDriver::destroy(const std::string& zone) {
     std::optional<Error> first;
     for (const auto& d : all.v1)
         if (auto r = remove_dir(d, kDrainTimeoutMs); !r && !first) first = r.error();
-    if (auto r = remove_dir(all.v2, kDrainTimeoutMs); !r && !first) first = r.error();
+    if (auto r = remove_tree(all.v2, kDrainTimeoutMs); !r && !first) first = r.error();
     if (first) return std::move(*first).wrap("zone '" + zone + "': removing its cgroups");
     return ok();
 }

@@ -101,7 +101,7 @@ class V2Driver final : public Driver {
             TRY_VOID(kill(zone));
             TRY_VOID(group.wait_empty(kDrainTimeoutMs));
         }
-        return remove_dir(dir(zone), kDrainTimeoutMs);
+        return remove_tree(dir(zone), kDrainTimeoutMs);
     }
 
     Result<void> remove_parent() override { return remove_dir(parent_, kParentTimeoutMs); }

@@ -22,6 +22,9 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& z);
 
 // zone_stop.cpp
 Result<void> halt_zone(Daemon& d, Zone& z);
+// The signal a graceful shutdown sends the zone's init (`init` as configured):
+// SIGRTMIN+3 for systemd (/sbin/init and systemd's own paths), else SIGTERM.
+int shutdown_signal(const std::string& init);
 Result<void> shutdown_zone(Daemon& d, Zone& z, int timeout_s);
 // After the monitor exited: record init's exit, back to installed.
 void finish_zone(Daemon& d, Zone& z);

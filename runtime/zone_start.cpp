@@ -192,6 +192,12 @@ Result<void> boot_zone(Daemon& d, const std::shared_ptr<Zone>& zp) {
     if (auto r = cgroups.apply(z.name, limits); !r) return std::move(r).error().wrap("zone '" + z.name + "'");
     spec.cgroup = cgroup->path();
     spec.cgroup_v1 = cgroups.dirs(z.name).v1;
+    // A system zone in its own user namespace runs a real init (systemd)
+    // that makes its own groups: its cgroup2 group is delegated to the
+    // zone's root. Never without a user namespace: that root is the host's.
+    if (spec.userns() && z.config.get_or("security-profile", "hardened") == "system")
+        if (auto r = cgroup->delegate(spec.uid_base, spec.uid_base); !r)
+            return std::move(r).error().wrap("zone '" + z.name + "': delegating its cgroup");
 
     // 3.-5. the monitor clones init into new namespaces, inside the cgroup.
     TRY(mon, spawn_monitor(d, spec));

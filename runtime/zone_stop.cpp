@@ -102,13 +102,21 @@ Result<void> halt_zone(Daemon& d, Zone& z) {
     return ok();
 }
 
+int shutdown_signal(const std::string& init) {
+    // systemd takes SIGTERM as "re-execute yourself" and halts on SIGRTMIN+3
+    // (its container halt signal); the built-in init and others stop on SIGTERM.
+    if (init == "/sbin/init" || init == "/lib/systemd/systemd" || init == "/usr/lib/systemd/systemd")
+        return SIGRTMIN + 3;
+    return SIGTERM;
+}
+
 Result<void> shutdown_zone(Daemon& d, Zone& z, int timeout_s) {
     if (!z.live || !z.live->init_pidfd) return halt_zone(d, z);
     ZoneStatus st = z.status;
     st.state = ZoneState::ShuttingDown;
     TRY_VOID(d.store().save_status(z.name, st));
     z.status = st;
-    (void)proc::pidfd_signal(z.live->init_pidfd.get(), SIGTERM);
+    (void)proc::pidfd_signal(z.live->init_pidfd.get(), shutdown_signal(z.config.get_or("init", "builtin")));
     if (!z.live->monitor_pidfd || !proc::pidfd_wait_exit(z.live->monitor_pidfd.get(), timeout_s * 1000)) {
         ZLOG_INFO("zone=%s did not stop within %d s; halting it", z.name.c_str(), timeout_s);
         return halt_zone(d, z);

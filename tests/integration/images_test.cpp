@@ -798,4 +798,35 @@ TEST(Images_Debootstrap, DebianImageBootsAndRunsApt) {
     EXPECT_EQ(apt.status, 0) << apt;
     EXPECT_EQ(apt.out.rfind("apt 2.", 0), 0u) << apt;
     EXPECT_NE(apt.out.find("bookworm\n"), std::string::npos) << apt;
+    // Without a user namespace the zone's cgroup stays the host root's.
+    struct stat cst{};
+    ASSERT_EQ(::stat((d.cgroup_parent_path() + "/deb1").c_str(), &cst), 0);
+    EXPECT_EQ(cst.st_uid, 0u);
+    ASSERT_TRUE(d.adm("deb1", "halt"));
+
+    // init=/sbin/init: systemd in a user-namespaced system zone, whose
+    // cgroup is delegated to the zone's root.
+    ASSERT_TRUE(d.configure("deb2", "set userns=auto; set security-profile=system; set init=/sbin/init",
+                            "deb"));
+    ASSERT_TRUE(d.adm("deb2", "install"));
+    std::string cg = d.cgroup_parent_path() + "/deb2";
+    for (const char* stop : {"shutdown", "halt"}) {
+        ASSERT_TRUE(d.adm("deb2", "boot"));
+        std::string state;
+        // --wait waits for the boot to finish; the first tries may come
+        // before systemd listens on its socket.
+        for (int i = 0; i < 120; ++i) {
+            state = d.zlogin("deb2", "systemctl is-system-running --wait").out;
+            if (state == "running\n" || state == "degraded\n") break;
+            ::sleep(1);
+        }
+        EXPECT_TRUE(state == "running\n" || state == "degraded\n") << state << "\n" << d.log();
+        ASSERT_EQ(::stat(cg.c_str(), &cst), 0);
+        EXPECT_NE(cst.st_uid, 0u) << "delegated to the zone's root";
+        EXPECT_TRUE(fs::exists(cg + "/init.scope")) << "systemd makes its own groups";
+        ASSERT_TRUE(d.adm("deb2", stop));
+        EXPECT_FALSE(fs::exists(cg)) << "the zone's groups and those systemd made are removed";
+    }
+    // systemd halts on SIGRTMIN+3 (SIGTERM would make it re-execute).
+    EXPECT_EQ(d.log().find("zone=deb2 did not stop"), std::string::npos) << d.log();
 }

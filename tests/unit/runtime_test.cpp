@@ -11,6 +11,7 @@
 #include "runtime/proc.hpp"
 #include "runtime/state.hpp"
 #include "runtime/zone_login.hpp"
+#include "runtime/zone_ops.hpp"
 
 namespace zone {
 namespace {
@@ -242,3 +243,13 @@ TEST(Stats_Keyed, FindsExactKeysOnly) {
 
 } // namespace
 } // namespace zone
+
+// systemd re-executes itself on SIGTERM; a graceful shutdown sends it
+// SIGRTMIN+3, its halt signal. Other inits stop on SIGTERM.
+TEST(Runtime_Shutdown, SignalFollowsTheInit) {
+    EXPECT_EQ(zone::shutdown_signal("/sbin/init"), SIGRTMIN + 3);
+    EXPECT_EQ(zone::shutdown_signal("/lib/systemd/systemd"), SIGRTMIN + 3);
+    EXPECT_EQ(zone::shutdown_signal("/usr/lib/systemd/systemd"), SIGRTMIN + 3);
+    EXPECT_EQ(zone::shutdown_signal("builtin"), SIGTERM);
+    EXPECT_EQ(zone::shutdown_signal("/bin/sh"), SIGTERM);
+}
