@@ -7,6 +7,10 @@
 //     --host-pid  a host pid (zoned's) that must not be reachable
 //     --disk      a host block device to try through mknod
 //     --path      a host path (zoned's binary, socket, state) that must not exist
+//     --delegated 1: the zone's cgroup2 group is delegated to its root (a
+//                 user-namespaced system zone): the delegation files of
+//                 that group (cgroup.procs, cgroup.subtree_control) may be
+//                 writable; every limit file must still refuse
 //
 // Nothing here harms the host if a check fails: writes go only where a
 // failure is the expected outcome and carry values that change nothing.
@@ -20,11 +24,13 @@
 #include <linux/keyctl.h>
 #include <sched.h>
 #include <string>
+#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
@@ -241,6 +247,17 @@ void check_capset() {
            "capset +sys_admin " + outcome(a) + ", ambient raise " + outcome(b));
 }
 
+bool g_delegated = false;  // --delegated 1
+
+// A delegated zone's root owns its group's cgroup.procs and
+// cgroup.subtree_control: the top of a cgroup2 mount in its namespace.
+bool delegation_file(const std::string& dir, const std::string& name, bool top) {
+    if (!g_delegated || !top || (name != "cgroup.procs" && name != "cgroup.subtree_control"))
+        return false;
+    struct statfs sf{};
+    return ::statfs(dir.c_str(), &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
 // Opens every cgroup control file below `root` for writing (opening changes
 // nothing); collects what was seen and what opened.
 void try_cgroup_files(const std::string& root, std::vector<std::string>& tried,
@@ -263,6 +280,10 @@ void try_cgroup_files(const std::string& root, std::vector<std::string>& tried,
                 continue;
             tried.push_back(p);
             int fd = ::open(p.c_str(), O_WRONLY | O_CLOEXEC);
+            if (fd >= 0 && delegation_file(dirs[i], n, i == 0)) {
+                ::close(fd);
+                continue;
+            }
             if (fd >= 0) {
                 opened.push_back(p);
                 ::close(fd);
@@ -381,6 +402,8 @@ int main(int argc, char** argv) {
             disk = v;
         else if (k == "--path")
             host_paths.push_back(v);
+        else if (k == "--delegated")
+            g_delegated = v == "1";
     }
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     check_own_fds();

@@ -19,7 +19,9 @@ struct EscapeVariant {
     std::string zonecfg;
     // Checks the zone's profile grants inside its own namespaces (the
     // system profile may mount in its user namespace): not held to PASS.
-    std::set<std::string> granted = {};
+    std::set<std::string> granted = {};    // The zone's cgroup2 group is delegated to its root (userns + system):
+    // its cgroup.procs and cgroup.subtree_control may be writable.
+    bool delegated = false;
 };
 
 // Test names say the variant, not its bytes.
@@ -114,7 +116,7 @@ TEST_P(EscapeSuite, ProbeFindsNoWayOutAsRootOrUser) {
     std::string cmd = "/escape-probe --marker 'sleep " + marker + "' --host-pid " +
                       std::to_string(d.pid()) + " --disk " + host_disk() + " --path " + ZONED_BIN +
                       " --path " + d.socket() + " --path " + d.root() + " --path " +
-                      ESCAPE_PROBE_BIN;
+                      ESCAPE_PROBE_BIN + (GetParam().delegated ? " --delegated 1" : "");
     auto as_root = d.zlogin("cell", cmd);
     std::cout << "[ probe as the zone's root ]\n" << as_root.out;
     expect_all_pass(as_root, "zone root", GetParam().granted);
@@ -183,7 +185,8 @@ INSTANTIATE_TEST_SUITE_P(Default, EscapeSuite,
                                            EscapeVariant{"system",
                                                          "set userns=auto; "
                                                          "set security-profile=system",
-                                                         {"mount", "capset"}}),
+                                                         {"mount", "capset"},
+                                                         true}),
                          [](const auto& i) { return i.param.name; });
 
 } // namespace zt
