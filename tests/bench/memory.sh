@@ -59,6 +59,12 @@ oci_ids=()     # "runtime id" of every OCI container created
 lxc_names=()
 zones=()
 lxc_pivot_existed=()
+# systemd-nspawn --keep-unit splits the cgroup it starts in into
+# `supervisor` and `payload`; started from the root cgroup it would leave
+# those at the top of the host's cgroup2 tree. Each one starts in a group
+# of ours below $cg2/$cg-nspawn instead, which the cleanup removes.
+cg2=/sys/fs/cgroup/unified
+[ -f "$cg2/cgroup.procs" ] || cg2=/sys/fs/cgroup
 for h in /sys/fs/cgroup/*/; do [ -d "${h}lxc.pivot" ] && lxc_pivot_existed+=("${h}lxc.pivot"); done
 
 stop_bg() {
@@ -113,7 +119,7 @@ cleanup() {
         wait "$zoned_pid" 2>/dev/null
     fi
     # A zone that would not halt: kill what is left in our cgroups.
-    for d in /sys/fs/cgroup/unified/"$cg" /sys/fs/cgroup/*/"$cg"; do
+    for d in /sys/fs/cgroup/unified/"$cg" /sys/fs/cgroup/*/"$cg" "$cg2/$cg-nspawn" /sys/fs/cgroup/*/"$cg-nspawn"; do
         [ -d "$d" ] || continue
         find "$d" -name cgroup.kill -exec sh -c 'echo 1 > "$1"' _ {} \; 2>/dev/null
         for _ in $(seq 50); do grep -q 'populated 1' "$d/cgroup.events" 2>/dev/null || break; sleep 0.1; done
@@ -365,7 +371,10 @@ run_nspawn() {
         d=$W/nspawn/n$i
         mkdir -p "$W/nspawn"
         cp -a "$rootfs_src" "$d"
-        setsid systemd-nspawn -q --register=no --keep-unit --private-network -M "zmem$$n$i" -D "$d" \
+        mkdir -p "$cg2/$cg-nspawn/n$i"
+        # Join our group first, then become nspawn (same pid, so bg_pids holds it).
+        sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec setsid "$@"' _ "$cg2/$cg-nspawn/n$i" \
+            systemd-nspawn -q --register=no --keep-unit --private-network -M "zmem$$n$i" -D "$d" \
             /bin/sh -c "$workload" </dev/null >"$W/nspawn/n$i.log" 2>&1 &
         bg_pids+=("$!")
         groups+=("$!")
